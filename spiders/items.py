@@ -1,0 +1,88 @@
+"""Items the spiders write to the crawl folder: the one contract between spiders and the warehouse.
+
+A crawl folder (one per source per crawl) holds:
+
+- ``manifest.json``: what was asked (scope), what happened (status, counts of every problem, the saved
+  cursor, the error for the user), and every file written with its sha256 and size. See
+  ``spiders/manifest.py``.
+- ``items.jsonl``: one JSON object per line, the fields below. A resumed crawl appends; the loader keeps
+  one row per item key.
+- ``warc/*.warc.gz``: every raw HTTP response, redacted, as WARC 1.1 records (warcio).
+- ``state/``: the saved cursor; ``jobdir/`` and ``httpcache/``: Scrapy's own, never holding a secret.
+
+Each item kind is a dict of plain JSON values. ``FIELDS[kind]`` lists its fields and DuckDB types, and
+the warehouse's raw table for the kind has exactly these columns (a test holds them together).
+Provenance fields come first in every kind.
+"""
+
+from __future__ import annotations
+
+# Provenance of every item (DESIGN.md, "Sources"): where it came from, when, and the hash of the
+# stored, redacted body so the item can be checked against the WARC archive.
+PROVENANCE_FIELDS: dict[str, str] = {
+    "item_kind": "VARCHAR",  # which kind of item this is, e.g. "meta_ad"
+    "source": "VARCHAR",  # spider name, e.g. "meta_ads_archive"
+    "crawl_id": "VARCHAR",  # the crawl folder's id; the loader maps it to a snapshot
+    "source_url": "VARCHAR",  # URL of the response, secrets removed
+    "fetched_at": "TIMESTAMPTZ",  # when the response arrived (ISO 8601, UTC)
+    "body_sha256": "VARCHAR",  # sha256 of the stored (redacted) response body
+    "page_number": "INTEGER",  # 1-based position of the page in the crawl
+}
+
+# Meta Graph API ads_archive, one ad (API v5 to v23 field names). Amount ranges come as
+# {"lower_bound": "0", "upper_bound": "99"}; a missing upper bound is an open top bucket.
+META_AD_FIELDS: dict[str, str] = {
+    "platform": "VARCHAR",  # "meta"
+    "api_version": "VARCHAR",  # from the request path, e.g. "v19.0"; NULL when unknown
+    "ad_id": "VARCHAR",  # Meta's archive id; NULL in v5-era records
+    "ad_key": "VARCHAR",  # ad_id, or "synthetic:<sha256 of fixed fields>" when there is no id
+    "key_is_synthetic": "BOOLEAN",
+    "ad_creation_time": "VARCHAR",  # as Meta wrote it: a date or a timestamp
+    "ad_delivery_start_time": "VARCHAR",
+    "ad_delivery_stop_time": "VARCHAR",
+    "page_id": "VARCHAR",
+    "page_name": "VARCHAR",
+    "bylines": "VARCHAR",  # "paid for by" (current)
+    "funding_entity": "VARCHAR",  # "paid for by" (legacy)
+    "ad_creative_bodies": "VARCHAR[]",  # current list, or the legacy ad_creative_body as one element
+    "ad_creative_link_captions": "VARCHAR[]",
+    "ad_creative_link_descriptions": "VARCHAR[]",
+    "ad_creative_link_titles": "VARCHAR[]",
+    "ad_snapshot_url": "VARCHAR",  # access token removed
+    "currency": "VARCHAR",  # ISO 4217 as given; NULL when the record has none (never guessed)
+    "spend_lower": "BIGINT",  # in currency units
+    "spend_upper": "BIGINT",  # NULL when the bucket is open at the top
+    "spend_open_ended": "BOOLEAN",
+    "impressions_lower": "BIGINT",
+    "impressions_upper": "BIGINT",
+    "impressions_open_ended": "BOOLEAN",
+    "audience_size_lower": "BIGINT",  # estimated_audience_size, or legacy potential_reach
+    "audience_size_upper": "BIGINT",
+    "audience_size_open_ended": "BOOLEAN",
+    "audience_size_field": "VARCHAR",  # "estimated_audience_size" or "potential_reach"
+    "eu_total_reach": "BIGINT",
+    "languages": "VARCHAR[]",
+    "publisher_platforms": "VARCHAR[]",
+    "target_ages": "VARCHAR[]",
+    "target_gender": "VARCHAR",
+    "target_locations": "JSON",  # [{"name", "type", "excluded"}]
+    "beneficiary_payers": "JSON",  # [{"payer", "beneficiary", "current"}]
+    "demographic_distribution": "JSON",  # [{"percentage", "age", "gender"}]
+    "delivery_by_region": "JSON",  # [{"percentage", "region"}]; legacy region_distribution too
+    "age_country_gender_reach_breakdown": "JSON",
+    "record": "JSON",  # the whole record as Meta gave it (redacted), for fields not listed here
+}
+
+FIELDS: dict[str, dict[str, str]] = {
+    "meta_ad": {**PROVENANCE_FIELDS, **META_AD_FIELDS},
+}
+
+# Which raw table each item kind loads into.
+RAW_TABLE: dict[str, str] = {
+    "meta_ad": "raw_meta_ads_archive",
+}
+
+
+def empty_item(kind: str) -> dict:
+    """An item of ``kind`` with every field present and NULL, so every line has the same keys."""
+    return dict.fromkeys(FIELDS[kind])
