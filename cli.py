@@ -1,0 +1,229 @@
+"""The ``adtrail`` command: parse, crawl, load, snapshot, demo.
+
+An entry point that only orchestrates: spiders fetch (each crawl in a child process, so this module never
+imports Scrapy), the warehouse loads and publishes, the demo serves its generated world. Errors name the
+input and what to do, and exit non-zero.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+
+from config import ConfigError, load_config
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class UserError(Exception):
+    """Something the user can fix; printed without a traceback."""
+
+
+def progress(message: str) -> None:
+    print(f"adtrail: {message}", file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------- parse
+
+
+def command_parse(args) -> int:
+    from spiders.parsers.registry import PARSERS
+
+    parser = PARSERS.get(args.kind)
+    if parser is None:
+        raise UserError(f"unknown kind {args.kind!r}; kinds: {', '.join(sorted(PARSERS))}")
+    out = sys.stdout
+    for file_name in args.files:
+        path = Path(file_name)
+        if not path.is_file():
+            raise UserError(f"{path}: no such file")
+        try:
+            for item in parser(path):
+                out.write(json.dumps(item, ensure_ascii=False) + "\n")
+        except ValueError as error:
+            raise UserError(f"{path}: {error}") from None
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------- crawl
+
+
+def crawl_source(config, source: str, crawl_dir: Path, *, env=None):
+    from spiders.launch import run_crawl
+
+    progress(f"crawling {source} into {crawl_dir}")
+    outcome = run_crawl(source, crawl_dir, scope=config.scope(source),
+                        settings=config.spider_settings(source), env=env)
+    if outcome.complete:
+        counts = (outcome.manifest or {}).get("counts", {})
+        progress(f"{source}: complete, {counts.get('pages', 0)} pages, {counts.get('items', 0)} items")
+    else:
+        progress(f"{source}: stopped: {outcome.error}")
+    return outcome
+
+
+def command_crawl(args) -> int:
+    config = load_config(args.config)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    root = Path(args.out) if args.out else config.crawl_root / f"manual-{stamp}"
+    failed = 0
+    for source in args.sources:
+        config.source(source)  # unknown names fail before anything runs
+        failed += not crawl_source(config, source, root / source).complete
+    print(root)
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+# ---------------------------------------------------------------- load and snapshot
+
+
+def _as_of(value: str | None) -> dt.date:
+    if not value:
+        return dt.datetime.now(dt.UTC).date()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise UserError(f"--as-of {value!r} is not a date like 2026-12-01") from None
+
+
+def load_and_publish(db_path: Path, crawl_dirs: list[Path], as_of: dt.date) -> int:
+    """Load crawl folders into one new (or interrupted) snapshot, complete it and publish it."""
+    from warehouse import db, load, publish, snapshots
+
+    with db.writer_lock(db_path):
+        con = db.connect(db_path)
+        try:
+            snapshot_id = snapshots.begin_or_resume(con, as_of=as_of)
+            for crawl_dir in crawl_dirs:
+                result = load.load_crawl(con, snapshot_id, crawl_dir)
+                progress(f"loaded {crawl_dir}: {result.summary()}")
+            snapshots.complete(con, snapshot_id)
+        finally:
+            con.close()
+        published = publish.publish(db_path, snapshot_id)
+    progress(f"snapshot {snapshot_id} complete; published {published.name}")
+    return snapshot_id
+
+
+def command_load(args) -> int:
+    config = load_config(args.config)
+    db_path = Path(args.db) if args.db else config.db_path
+    load_and_publish(db_path, [Path(p) for p in args.crawl_dirs], _as_of(args.as_of))
+    return EXIT_OK
+
+
+def run_snapshot(config, db_path: Path, as_of: dt.date, *, sources=None, env=None) -> int:
+    """Crawl every enabled source into the running snapshot's folders, load, complete, publish.
+
+    A rerun after an interruption resumes the running snapshot: complete crawls are not fetched
+    again, interrupted ones continue from their saved cursor.
+    """
+    from warehouse import db, load, publish, snapshots
+
+    with db.writer_lock(db_path):
+        con = db.connect(db_path)
+        try:
+            snapshot_id = snapshots.begin_or_resume(con, as_of=as_of)
+        finally:
+            con.close()
+        progress(f"snapshot {snapshot_id} (as of {as_of})")
+        crawl_dirs = []
+        for source in sources or config.enabled_sources():
+            crawl_dir = config.crawl_root / f"snapshot-{snapshot_id}" / source
+            manifest = _read_manifest(crawl_dir)
+            if manifest and manifest.get("status") == "complete":
+                progress(f"{source}: already crawled for this snapshot")
+            else:
+                crawl_source(config, source, crawl_dir, env=env)
+            crawl_dirs.append(crawl_dir)
+        con = db.connect(db_path)
+        try:
+            for crawl_dir in crawl_dirs:
+                result = load.load_crawl(con, snapshot_id, crawl_dir)
+                progress(f"loaded {crawl_dir.name}: {result.summary()}")
+            snapshots.complete(con, snapshot_id)
+        finally:
+            con.close()
+        published = publish.publish(db_path, snapshot_id)
+    progress(f"snapshot {snapshot_id} complete; published {published.name}")
+    return snapshot_id
+
+
+def _read_manifest(crawl_dir: Path) -> dict | None:
+    from spiders.launch import read_manifest
+
+    return read_manifest(crawl_dir)
+
+
+def command_snapshot(args) -> int:
+    config = load_config(args.config)
+    db_path = Path(args.db) if args.db else config.db_path
+    run_snapshot(config, db_path, _as_of(args.as_of), sources=args.source or None)
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------- demo
+
+
+def command_demo(args) -> int:
+    from demo.run import run_demo
+
+    return run_demo(db_path=Path(args.db) if args.db else None, open_app=not args.no_app,
+                    week=args.week)
+
+
+# ---------------------------------------------------------------- main
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="adtrail", description=__doc__.splitlines()[0])
+    parser.add_argument("--config", help="configuration file (default: $ADTRAIL_CONFIG or ./adtrail.toml)")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    parse = commands.add_parser("parse", help="print the items a parser makes of local files, as JSON lines")
+    parse.add_argument("kind", help="what the files are, e.g. meta-ads-archive")
+    parse.add_argument("files", nargs="+", metavar="FILE")
+    parse.set_defaults(run=command_parse)
+
+    crawl = commands.add_parser("crawl", help="crawl sources into a crawl folder (each in a child process)")
+    crawl.add_argument("sources", nargs="+", metavar="SOURCE")
+    crawl.add_argument("--out", help="crawl folder root (default: <crawl_dir>/manual-<time>)")
+    crawl.set_defaults(run=command_crawl)
+
+    load = commands.add_parser("load", help="load crawl folders as one snapshot, complete and publish it")
+    load.add_argument("crawl_dirs", nargs="+", metavar="CRAWL_DIR")
+    load.add_argument("--db", help="warehouse file (default: $ADTRAIL_DB or the configuration's)")
+    load.add_argument("--as-of", help="the date the snapshot stands for (default: today)")
+    load.set_defaults(run=command_load)
+
+    snapshot = commands.add_parser("snapshot", help="crawl the configured sources, load, complete, publish")
+    snapshot.add_argument("--db", help="warehouse file (default: $ADTRAIL_DB or the configuration's)")
+    snapshot.add_argument("--as-of", help="the date the snapshot stands for (default: today)")
+    snapshot.add_argument("--source", action="append", help="only this source (repeatable)")
+    snapshot.set_defaults(run=command_snapshot)
+
+    demo = commands.add_parser("demo", help="generate a world, crawl it with the real spiders, load, publish")
+    demo.add_argument("--db", help="demo warehouse file (default: data/demo/adtrail.duckdb)")
+    demo.add_argument("--no-app", action="store_true", help="print the summary only; do not start the app")
+    demo.add_argument("--week", type=int, help="simulated week to run (default: the next one)")
+    demo.set_defaults(run=command_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except (UserError, ConfigError) as error:
+        print(f"adtrail: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("adtrail: interrupted; rerun the same command to continue", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,132 @@
+"""adtrail's one configuration file (TOML) and its defaults.
+
+Where the configuration comes from, first match wins: ``--config PATH``, the ``ADTRAIL_CONFIG`` variable,
+``adtrail.toml`` in the working directory, the built-in defaults below. Secrets are never read from here:
+access tokens come only from the environment (``META_ACCESS_TOKEN``). Every key is documented in the
+README (a test holds the two together).
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULTS: dict = {
+    "warehouse": {
+        "db": "data/adtrail.duckdb",  # ADTRAIL_DB overrides
+        "crawl_dir": "data/crawls",  # ADTRAIL_CRAWL_DIR overrides
+    },
+    "crawl": {
+        "max_retries": 5,  # per page, before the crawl stops with its cursor saved
+        "backoff_base_seconds": 30.0,
+        "backoff_max_seconds": 900.0,
+    },
+    "sources": {
+        "meta_ads_archive": {
+            "enabled": True,
+            "endpoint": "https://graph.facebook.com/v23.0/ads_archive",
+            "countries": ["BD", "BR", "IN", "KE", "NG", "ID"],
+            "ad_type": "POLITICAL_AND_ISSUE_ADS",
+            "ad_active_status": "ALL",
+            "search_terms": [],
+            "search_page_ids": [],
+            "delivery_date_min": "",
+            "delivery_date_max": "",
+            "page_limit": 250,
+        },
+    },
+}
+
+# Settings a source passes to its spider, by configuration key.
+SPIDER_SETTING_NAMES: dict[str, dict[str, str]] = {
+    "meta_ads_archive": {"endpoint": "META_ADS_ARCHIVE_URL", "page_limit": "META_PAGE_LIMIT"},
+}
+CRAWL_SETTING_NAMES = {
+    "max_retries": "ADTRAIL_MAX_RETRIES",
+    "backoff_base_seconds": "ADTRAIL_BACKOFF_BASE_SECONDS",
+    "backoff_max_seconds": "ADTRAIL_BACKOFF_MAX_SECONDS",
+}
+# Scope keys: what a source asks for. Stored (terms hashed) with each snapshot_source row.
+SCOPE_KEYS: dict[str, tuple[str, ...]] = {
+    "meta_ads_archive": (
+        "countries", "ad_type", "ad_active_status", "search_terms", "search_page_ids",
+        "delivery_date_min", "delivery_date_max",
+    ),
+}
+
+
+class ConfigError(ValueError):
+    """The configuration file cannot be used; the message names the file and the key."""
+
+
+@dataclass
+class Config:
+    path: Path | None
+    values: dict = field(default_factory=lambda: copy.deepcopy(DEFAULTS))
+
+    @property
+    def db_path(self) -> Path:
+        return Path(os.environ.get("ADTRAIL_DB") or self.values["warehouse"]["db"])
+
+    @property
+    def crawl_root(self) -> Path:
+        return Path(os.environ.get("ADTRAIL_CRAWL_DIR") or self.values["warehouse"]["crawl_dir"])
+
+    def enabled_sources(self) -> list[str]:
+        return [name for name, source in self.values["sources"].items() if source.get("enabled")]
+
+    def source(self, name: str) -> dict:
+        try:
+            return self.values["sources"][name]
+        except KeyError:
+            known = ", ".join(sorted(self.values["sources"]))
+            raise ConfigError(f"unknown source {name!r}; known sources: {known}") from None
+
+    def scope(self, name: str) -> dict:
+        source = self.source(name)
+        return {key: source[key] for key in SCOPE_KEYS[name]}
+
+    def spider_settings(self, name: str) -> dict[str, str]:
+        source = self.source(name)
+        settings = {setting: str(source[key]) for key, setting in SPIDER_SETTING_NAMES[name].items()}
+        for key, setting in CRAWL_SETTING_NAMES.items():
+            settings[setting] = str(self.values["crawl"][key])
+        return settings
+
+
+def _merge(base: dict, override: dict, where: str, path: Path) -> None:
+    for key, value in override.items():
+        if key not in base:
+            raise ConfigError(f"{path}: unknown setting {where}{key}; see the README's configuration table")
+        if isinstance(base[key], dict):
+            if not isinstance(value, dict):
+                raise ConfigError(f"{path}: {where}{key} must be a table")
+            _merge(base[key], value, f"{where}{key}.", path)
+        elif base[key] is not None and type(value) is not type(base[key]) and not (
+            isinstance(base[key], float) and isinstance(value, int)
+        ):
+            expected = type(base[key]).__name__
+            raise ConfigError(f"{path}: {where}{key} must be a {expected}, not {value!r}")
+        else:
+            base[key] = value
+
+
+def load_config(path: str | Path | None = None) -> Config:
+    """Read the configuration: the named file, $ADTRAIL_CONFIG, ./adtrail.toml, or the defaults."""
+    chosen = path or os.environ.get("ADTRAIL_CONFIG")
+    if chosen is None and Path("adtrail.toml").exists():
+        chosen = "adtrail.toml"
+    config = Config(path=Path(chosen) if chosen else None)
+    if config.path is None:
+        return config
+    try:
+        data = tomllib.loads(config.path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"configuration file {config.path} does not exist") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{config.path} is not valid TOML: {error}") from None
+    _merge(config.values, data, "", config.path)
+    return config
