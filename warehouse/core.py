@@ -1,0 +1,171 @@
+"""Raw → core, per item kind: the SQL that turns one (snapshot, source) of raw rows into core rows.
+
+Run by ``warehouse.load`` inside the load's transaction, after the raw rows of that pair were written,
+with the parameters ``$snapshot_id`` and ``$source``. Core's columns are documented in
+``migrations/020_core.sql`` (DSA Article 39). Each kind lists its statements in ``CORE_BUILDERS``.
+
+Meta Graph API ``ads_archive`` field meanings: developers.facebook.com/docs/graph-api/reference/archived-ad.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+CORE_TABLES = ("core_ad", "core_ad_country_reach", "core_ad_payer")
+
+# Meta dates are either "2019-11-03" (midnight UTC, the session is UTC) or "2019-11-03T08:29:55+0000".
+_META_AD = """
+INSERT INTO core_ad BY NAME
+WITH ad AS (
+    SELECT
+        *,
+        json_extract(beneficiary_payers, '$[*]') AS payer_pairs,
+        json_extract(target_locations, '$[*]') AS locations
+    FROM raw_meta_ads_archive
+    WHERE snapshot_id = $snapshot_id AND source = $source
+),
+with_current_pair AS (
+    SELECT
+        *,
+        -- the pair Meta flags current; the first one when none is flagged
+        coalesce(
+            list_filter(payer_pairs, lambda pair: coalesce(TRY_CAST(pair->>'current' AS BOOLEAN), false))[1],
+            payer_pairs[1]
+        ) AS current_pair
+    FROM ad
+)
+SELECT
+    snapshot_id,
+    platform,
+    ad_key,
+    ad_id,
+    coalesce(key_is_synthetic, ad_id IS NULL) AS key_is_synthetic,
+    page_id AS advertiser_id,
+    page_name AS advertiser_name,
+    coalesce(current_pair->>'payer', bylines, funding_entity) AS payer_name,
+    current_pair->>'beneficiary' AS beneficiary_name,
+    ad_creative_bodies AS content_bodies,
+    ad_creative_link_titles AS content_titles,
+    ad_creative_link_descriptions AS content_descriptions,
+    ad_creative_link_captions AS content_captions,
+    ad_snapshot_url AS content_url,
+    languages,
+    TRY_CAST(ad_creation_time AS TIMESTAMPTZ) AS created_at,
+    TRY_CAST(ad_delivery_start_time AS TIMESTAMPTZ) AS delivery_start,
+    TRY_CAST(ad_delivery_stop_time AS TIMESTAMPTZ) AS delivery_stop,
+    target_ages AS targeting_ages,
+    target_gender AS targeting_gender,
+    to_json(list_filter(locations, lambda loc: NOT coalesce(TRY_CAST(loc->>'excluded' AS BOOLEAN), false)))
+        AS targeting_locations_included,
+    to_json(list_filter(locations, lambda loc: coalesce(TRY_CAST(loc->>'excluded' AS BOOLEAN), false)))
+        AS targeting_locations_excluded,
+    eu_total_reach AS reach_total,
+    impressions_lower AS impressions_low,
+    impressions_upper AS impressions_high,
+    impressions_open_ended,
+    audience_size_lower AS audience_size_low,
+    audience_size_upper AS audience_size_high,
+    audience_size_open_ended,
+    currency AS spend_currency,
+    spend_lower AS spend_low,
+    spend_upper AS spend_high,
+    -- The point estimate of a range (DESIGN.md "Money"): the midpoint of low and high; when the bucket
+    -- is open at the top (no high), the low bound itself, so the estimate never invents spend above
+    -- what was disclosed; NULL when no spend was disclosed.
+    CAST(CASE
+        WHEN spend_lower IS NULL THEN NULL
+        WHEN spend_upper IS NULL THEN spend_lower
+        ELSE (CAST(spend_lower AS DECIMAL(18, 2)) + spend_upper) / 2
+    END AS DECIMAL(18, 2)) AS spend_estimate,
+    coalesce(spend_open_ended, spend_lower IS NOT NULL AND spend_upper IS NULL) AS spend_open_ended,
+    'disclosed' AS spend_basis,
+    publisher_platforms,
+    NULL AS moderation_status,  -- ads_archive discloses no moderation decision
+    NULL AS moderation_reason,
+    json_object(
+        'api_version', api_version,
+        'page_number', page_number,
+        'bylines', bylines,
+        'funding_entity', funding_entity,
+        'beneficiary_payers', beneficiary_payers,
+        'target_locations', target_locations,
+        'audience_size_field', audience_size_field,
+        'demographic_distribution', demographic_distribution,
+        'delivery_by_region', delivery_by_region,
+        'age_country_gender_reach_breakdown', age_country_gender_reach_breakdown
+    ) AS platform_fields,
+    source,
+    source_url,
+    fetched_at,
+    body_sha256,
+    crawl_id
+FROM with_current_pair
+"""
+
+# Reach per country: age_country_gender_reach_breakdown is
+# [{"country": "DE", "age_gender_breakdowns": [{"age_range": "25-34", "male": 100, "female": 300, "unknown": 5}]}]
+_META_COUNTRY_REACH = """
+INSERT INTO core_ad_country_reach BY NAME
+WITH per_country AS (
+    SELECT snapshot_id, platform, ad_key, source,
+        unnest(json_extract(age_country_gender_reach_breakdown, '$[*]')) AS breakdown
+    FROM raw_meta_ads_archive
+    WHERE snapshot_id = $snapshot_id AND source = $source
+),
+per_age AS (
+    SELECT snapshot_id, platform, ad_key, source,
+        breakdown->>'country' AS country,
+        unnest(json_extract(breakdown, '$.age_gender_breakdowns[*]')) AS cell
+    FROM per_country
+)
+SELECT snapshot_id, platform, ad_key, source, country,
+    sum(coalesce(TRY_CAST(cell->>'male' AS BIGINT), 0)
+        + coalesce(TRY_CAST(cell->>'female' AS BIGINT), 0)
+        + coalesce(TRY_CAST(cell->>'unknown' AS BIGINT), 0)) AS reach
+FROM per_age
+WHERE country IS NOT NULL
+GROUP BY ALL
+"""
+
+_META_PAYER = """
+INSERT INTO core_ad_payer BY NAME
+WITH pairs AS (
+    SELECT snapshot_id, platform, ad_key, source,
+        unnest(json_extract(beneficiary_payers, '$[*]')) AS pair
+    FROM raw_meta_ads_archive
+    WHERE snapshot_id = $snapshot_id AND source = $source
+)
+SELECT snapshot_id, platform, ad_key, source,
+    pair->>'payer' AS payer_name,
+    pair->>'beneficiary' AS beneficiary_name,
+    TRY_CAST(pair->>'current' AS BOOLEAN) AS is_current,
+    'beneficiary_payers' AS payer_origin
+FROM pairs
+UNION ALL BY NAME
+SELECT snapshot_id, platform, ad_key, source,
+    coalesce(bylines, funding_entity) AS payer_name,
+    NULL AS beneficiary_name,
+    true AS is_current,
+    CASE WHEN bylines IS NOT NULL THEN 'bylines' ELSE 'funding_entity' END AS payer_origin
+FROM raw_meta_ads_archive
+WHERE snapshot_id = $snapshot_id AND source = $source
+    AND coalesce(json_array_length(beneficiary_payers), 0) = 0
+    AND coalesce(bylines, funding_entity) IS NOT NULL
+"""
+
+CORE_BUILDERS: dict[str, tuple[str, ...]] = {
+    "meta_ad": (_META_AD, _META_COUNTRY_REACH, _META_PAYER),
+}
+
+
+def delete_core(con: duckdb.DuckDBPyConnection, snapshot_id: int, source: str) -> None:
+    """Remove the core rows of one (snapshot, source), before they are rebuilt."""
+    for table in CORE_TABLES:
+        con.execute(f"DELETE FROM {table} WHERE snapshot_id = $snapshot_id AND source = $source",
+                    {"snapshot_id": snapshot_id, "source": source})
+
+
+def build_core(con: duckdb.DuckDBPyConnection, item_kind: str, snapshot_id: int, source: str) -> None:
+    """Insert core rows for the raw rows of one (snapshot, source) of ``item_kind``."""
+    for statement in CORE_BUILDERS[item_kind]:
+        con.execute(statement, {"snapshot_id": snapshot_id, "source": source})
