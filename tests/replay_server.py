@@ -1,0 +1,175 @@
+"""A scripted HTTP server on 127.0.0.1 (port 0) that replays fixture responses to a spider, with faults.
+
+A scenario is a folder ``tests/fixtures/replay/<scenario>/`` with ``script.json``::
+
+    {"about": "...",
+     "responses": {"<key>": [{"status": 200, "headers": {...}, "body_file": "page1.json",
+                              "truncate_at": 120, "drop_at": 300, "gzip": true}, ...]}}
+
+The key of a request is its ``after`` parameter; a request without one is ``first`` (or
+``first:<search_terms>`` when the script has that key). The responses of a key are served in turn; when
+they run out, the last one is served again. ``body_file`` is a file of the scenario folder, or
+``realdata:<path>`` under ``../shared/realdata``. Faults:
+
+- ``truncate_at``: only the first N bytes are sent, with a Content-Length of N (a body cut short upstream);
+- ``drop_at``: the full Content-Length is announced, N bytes are sent, then the connection is closed;
+- ``gzip``: the body is sent gzip-compressed (Content-Encoding: gzip).
+
+Like the Graph API, the server puts the caller's token back into what it sends. In bodies:
+``{{next:CURSOR}}`` becomes the request's own URL with ``after=CURSOR`` and ``access_token=<token,
+URL-encoded>`` (Meta's paging.next), ``{{token_json}}`` the token JSON-escaped with ``\\/`` (Meta's
+ad_snapshot_url), ``{{token_quote}}``, ``{{token_quote_plus}}`` and ``{{token}}`` the other spellings.
+``"next_after": "C2"`` on a response replaces paging.next of a JSON body (for real recorded pages). The
+token is the bearer token of the request's Authorization header.
+
+Every request is logged (``server.requests``): path, query, key, Authorization header, what was served.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit
+
+REALDATA = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
+SCENARIOS = Path(__file__).resolve().parent / "fixtures" / "replay"
+_PLACEHOLDER = re.compile(r"\{\{(next:[^}]*|token_json|token_quote_plus|token_quote|token)\}\}")
+
+
+def json_escaped(text: str) -> str:
+    """``text`` as Meta writes it inside a JSON string: escaped, with ``/`` as ``\\/``."""
+    return json.dumps(text)[1:-1].replace("/", "\\/")
+
+
+class ReplayServer:
+    def __init__(self, scenario: str | Path):
+        folder = Path(scenario) if Path(scenario).is_absolute() else SCENARIOS / scenario
+        self.folder = folder
+        self.script = json.loads((folder / "script.json").read_text(encoding="utf-8"))
+        self.served: dict[str, int] = {}
+        self.requests: list[dict] = []
+        self.lock = threading.Lock()
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def endpoint(self) -> str:
+        return f"{self.base_url}/v23.0/ads_archive"
+
+    def __enter__(self) -> ReplayServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def keys_requested(self) -> list[str]:
+        return [request["key"] for request in self.requests]
+
+    # ---- serving
+
+    def _key(self, query: dict) -> str:
+        if query.get("after"):
+            return query["after"]
+        term_key = f"first:{query.get('search_terms')}"
+        return term_key if term_key in self.script["responses"] else "first"
+
+    def _next_response(self, key: str) -> tuple[int, dict]:
+        with self.lock:
+            entries = self.script["responses"].get(key)
+            if not entries:
+                return -1, {"status": 404, "body": json.dumps({"error": {
+                    "message": f"replay script has no responses for key {key!r}", "code": 100}})}
+            index = self.served.get(key, 0)
+            self.served[key] = index + 1
+        return index, entries[min(index, len(entries) - 1)]
+
+    def _body(self, entry: dict, request_url: str, token: str) -> bytes:
+        if "body" in entry:
+            text = entry["body"]
+        else:
+            name = entry["body_file"]
+            path = REALDATA / name.removeprefix("realdata:") if name.startswith("realdata:") else self.folder / name
+            text = path.read_text(encoding="utf-8")
+
+        def next_url(cursor: str) -> str:
+            parts = urlsplit(request_url)
+            query = [(name, value) for name, value in parse_qsl(parts.query, keep_blank_values=True)
+                     if name not in ("after", "access_token")]
+            query = [("access_token", token), *query, ("after", cursor)]
+            return f"{self.base_url}{parts.path}?{urlencode(query)}"
+
+        def fill(match: re.Match) -> str:
+            name = match.group(1)
+            if name.startswith("next:"):
+                return json_escaped(next_url(name[5:]))
+            return {"token_json": json_escaped(token), "token_quote": quote(token, safe=""),
+                    "token_quote_plus": quote_plus(token), "token": token}[name]
+
+        text = _PLACEHOLDER.sub(fill, text)
+        if "next_after" in entry:
+            page = json.loads(text)
+            page.setdefault("paging", {})["next"] = next_url(entry["next_after"])
+            text = json.dumps(page, ensure_ascii=False)
+        return text.encode("utf-8")
+
+    def _handler_class(self):
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format, *args):  # quiet: the request log is in server.requests
+                pass
+
+            def do_GET(self):
+                parts = urlsplit(self.path)
+                query = dict(parse_qsl(parts.query, keep_blank_values=True))
+                authorization = self.headers.get("Authorization")
+                token = authorization.removeprefix("Bearer ") if authorization else ""
+                key = server._key(query)
+                index, entry = server._next_response(key)
+                body = server._body(entry, self.path, token)
+                headers = {name: _PLACEHOLDER.sub(lambda m: token if m.group(1) == "token" else m.group(0), value)
+                           for name, value in entry.get("headers", {}).items()}
+                if entry.get("gzip"):
+                    body = gzip.compress(body)
+                    headers["Content-Encoding"] = "gzip"
+                length = len(body)
+                sent = body
+                if "truncate_at" in entry:
+                    sent = body[: entry["truncate_at"]]
+                    length = len(sent)
+                if "drop_at" in entry:
+                    sent = body[: entry["drop_at"]]
+                with server.lock:
+                    server.requests.append({
+                        "path": parts.path, "query": query, "key": key, "index": index,
+                        "authorization": authorization, "status": entry["status"],
+                        "user_agent": self.headers.get("User-Agent"),
+                    })
+                self.send_response(entry["status"])
+                headers.setdefault("Content-Type", "application/json; charset=UTF-8")
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(length))
+                if "drop_at" in entry:
+                    self.send_header("Connection", "close")
+                self.end_headers()
+                self.wfile.write(sent)
+                self.wfile.flush()
+                if "drop_at" in entry:
+                    self.close_connection = True
+
+        return Handler
