@@ -281,6 +281,15 @@ def fixture_items(week: int) -> list[dict]:
     return items
 
 
+# (folder under tests/fixtures/crawls, the as_of date its snapshot stands for)
+FIXTURE_WEEKS = (
+    ("meta_bd_w1", "2026-01-05"),
+    ("meta_bd_w2", "2026-01-12"),
+    ("meta_bd_w3_failed", "2026-01-19"),
+    ("meta_bd_w4", "2026-01-26"),
+)
+
+
 def write_fixture_crawls(root: Path = FIXTURES_DIR) -> list[Path]:
     folders = []
     for week in (1, 2, 3, 4):

@@ -152,6 +152,9 @@ def connect(db_path: str | os.PathLike | None = None, *, upto: int | None = None
     # Every TIMESTAMPTZ is read and shown in UTC, whatever the machine's zone; dates without a time
     # (Meta's "2019-11-03") become midnight UTC.
     con.execute("SET TimeZone = 'UTC'")
+    # DuckDB draws its own progress bar on stdout during long statements; stdout belongs to the CLI
+    # (e.g. JSON lines), which reports progress itself.
+    con.execute("SET enable_progress_bar = false")
     try:
         migrate(con, upto=upto)
     except Exception:
