@@ -204,6 +204,9 @@ class PaginatedApiSpider(scrapy.Spider):
     def chain_ids(self) -> list[str]:
         return [chain.chain_id for chain in self.chains()]
 
+    def chain_urls(self) -> list[tuple[str, str]]:
+        return [(chain.chain_id, chain.first_url) for chain in self.chains()]
+
     def count(self, name: str, value: int = 1) -> None:
         self.crawler.stats.inc_value(STATS_PREFIX + name, value)
 

@@ -195,10 +195,11 @@ class CursorStore:
         write_json_atomically(self.path, {"format": self.FORMAT, "scope_hash": self.scope_sha256,
                                           "chains": self.chains})
 
-    def first_open_cursor(self, chain_ids: list[str]) -> str | None:
-        """The manifest's single ``cursor``: the next URL of the first chain not finished."""
-        for chain_id in chain_ids:
+    def first_open_cursor(self, chains: list[tuple[str, str]]) -> str | None:
+        """The manifest's single ``cursor``: for the first of ``chains`` ((chain id, first URL) pairs)
+        not finished, the URL of its next page not yet fetched; None when every chain is finished."""
+        for chain_id, first_url in chains:
             state = self.chain(chain_id)
-            if not state["finished"] and state["next"]:
-                return state["next"]
+            if not state["finished"]:
+                return state["next"] or first_url
         return None

@@ -117,14 +117,15 @@ class MetaAdsArchiveSpider(PaginatedApiSpider):
         }
 
     def chains(self) -> list[Chain]:
-        endpoint = self.settings["META_ADS_ARCHIVE_URL"]
+        # A token pasted into the endpoint setting is dropped: tokens come only from the environment.
+        endpoint = self.redactor.redact_url(self.settings["META_ADS_ARCHIVE_URL"])
         page_ids = self.scope["search_page_ids"]
         id_groups = [page_ids[start:start + PAGE_IDS_PER_REQUEST]
                      for start in range(0, len(page_ids), PAGE_IDS_PER_REQUEST)] or [None]
         chains = []
         for term in self.scope["search_terms"] or [None]:
             for id_group in id_groups:
-                params = [("ad_reached_countries", json.dumps(self.scope["countries"])),
+                params = [("ad_reached_countries", json.dumps(self.scope["countries"], separators=(",", ":"))),
                           ("ad_type", self.scope["ad_type"]),
                           ("ad_active_status", self.scope["ad_active_status"])]
                 for key, param in (("delivery_date_min", "ad_delivery_date_min"),
@@ -136,7 +137,8 @@ class MetaAdsArchiveSpider(PaginatedApiSpider):
                     params.append(("search_terms", term))
                     parts.append("term-" + _sha256(term)[:16])
                 if id_group is not None:
-                    params.append(("search_page_ids", json.dumps([int(page_id) for page_id in id_group])))
+                    params.append(("search_page_ids", json.dumps([int(page_id) for page_id in id_group],
+                                                                separators=(",", ":"))))
                     parts.append("pages-" + _sha256(",".join(id_group))[:16])
                 params += [("fields", ",".join(AD_FIELDS)), ("limit", str(self.settings.getint("META_PAGE_LIMIT")))]
                 chains.append(Chain("+".join(parts) or "all", f"{endpoint}?{urlencode(params)}"))

@@ -29,7 +29,8 @@ ADTRAIL_VERSION = _adtrail_version()
 ADTRAIL_PROJECT_URL = "https://github.com/adtrail/adtrail"
 
 BOT_NAME = "adtrail"
-SPIDER_MODULES = ["spiders"]
+# One entry per spider module (a walk of the whole package would import every helper module too).
+SPIDER_MODULES = ["spiders.meta_ads_archive"]
 NEWSPIDER_MODULE = "spiders"
 
 # Identify the crawler honestly: name, version and where to read about it.

@@ -173,3 +173,35 @@ class ReplayServer:
                     self.close_connection = True
 
         return Handler
+
+
+# ---- running a crawl against the server, as adtrail does: a child process
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+# Tests make every wait tiny through settings; nothing in the spider is shortened for them.
+FAST_SETTINGS = {
+    "AUTOTHROTTLE_START_DELAY": "0",
+    "ADTRAIL_BACKOFF_BASE_SECONDS": "0.01",
+    "ADTRAIL_BACKOFF_MAX_SECONDS": "0.05",
+}
+
+
+def run_spider(server: ReplayServer, out: Path, *, token: str | None, scope: dict | None = None,
+               settings: dict[str, str] | None = None, spider: str = "meta_ads_archive"):
+    """``python -m spiders.run`` against ``server`` into ``out``; returns the CompletedProcess (text)."""
+    import os
+    import subprocess
+    import sys
+
+    from spiders.secrets import SECRET_ENV_VARS
+
+    env = {name: value for name, value in os.environ.items() if name not in SECRET_ENV_VARS}
+    if token is not None:
+        env["META_ACCESS_TOKEN"] = token
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")]))
+    command = [sys.executable, "-m", "spiders.run", spider, "--out", str(out),
+               "--scope-json", json.dumps(scope if scope is not None else {"countries": ["BD"]})]
+    for name, value in {**FAST_SETTINGS, "META_ADS_ARCHIVE_URL": server.endpoint, **(settings or {})}.items():
+        command += ["--set", f"{name}={value}"]
+    return subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=300,
+                          stdin=subprocess.DEVNULL)

@@ -54,7 +54,7 @@ class CrawlManifestPipeline:
             "status": "running",
             "finish_reason": None,
             "error": None,
-            "cursor": spider.cursors.first_open_cursor(spider.chain_ids()),
+            "cursor": spider.cursors.first_open_cursor(spider.chain_urls()),
             "counts": self._counts(),
             "files": self.folder.file_entries(spider.item_kind),
             "code_version": self.code_version,
@@ -107,7 +107,7 @@ class CrawlManifestPipeline:
             status="complete" if complete else "failed",
             finish_reason=finish_reason,
             error=error,
-            cursor=spider.cursors.first_open_cursor(chain_ids),
+            cursor=spider.cursors.first_open_cursor(spider.chain_urls()),
             counts=self._counts(),
             files=self.folder.file_entries(spider.item_kind),
         )
