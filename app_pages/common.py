@@ -179,9 +179,8 @@ def snapshot_picker(reader: PublishedReader) -> Snapshot:
 # ---------------------------------------------------------------- money
 
 
-def _number(value: float | decimal.Decimal, rounding) -> str:
-    """Whole units from 10 up, cents below; rounded in the given direction."""
-    if abs(value) >= 10 or rounding(value) == value:
+def _number(value, rounding, whole: bool) -> str:
+    if whole:
         return f"{rounding(value):,.0f}"
     return f"{rounding(value * 100) / 100:,.2f}"
 
@@ -189,19 +188,25 @@ def _number(value: float | decimal.Decimal, rounding) -> str:
 def range_text(low, high, unit: str | None, *, open_top: bool = False) -> str:
     """A money range for people: "1,100–2,198 BDT", "at least 100,000 BDT" when the top is unknown.
 
-    Converted amounts are rounded outwards (low down, high up), so the range never claims more precision
-    than it has. ``open_top`` says the top is unknown even when ``high`` has a value.
+    Whole units once the range reaches 10, cents below. Rounded outwards (low down, high up), so a
+    converted range never claims more than it knows. ``open_top``: the top is unknown even if ``high``
+    has a value.
     """
     unit = f" {unit}" if unit else " (no currency given)"
     if low is None:
         return "no amount"
-    low_text = _number(low, math.floor)
-    if high is None or open_top:
+    top = None if open_top else high
+    whole = max(low, top if top is not None else low) >= 10 or (
+        math.floor(low) == low and (top is None or math.ceil(top) == top))
+    low_text = _number(low, math.floor, whole)
+    if top is None:
         return f"at least {low_text}{unit}"
-    high_text = _number(high, math.ceil)
-    if low_text == high_text:
-        return f"{low_text}{unit}"
-    return f"{low_text}–{high_text}{unit}"
+    high_text = _number(top, math.ceil, whole)
+    return f"{low_text}{unit}" if low_text == high_text else f"{low_text}–{high_text}{unit}"
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}" + ("" if count == 1 else "s")
 
 
 def rate_text(row: dict) -> str:

@@ -83,13 +83,19 @@ def choose_filters(reader: common.PublishedReader, snapshot: Snapshot) -> tuple[
     return filters, _options(options, "currency")
 
 
-def choose_currency(totals: dict, currencies: dict) -> str:
-    """The currency figures are ranked and charted in: USD, or one original currency (URL ``in=``)."""
-    choices = ["USD"] + sorted(code for code in currencies if code)
+def choose_currency(per_currency: list[dict], currencies: dict) -> str:
+    """The currency figures are ranked and charted in: USD, or one original currency (URL ``in=``).
+
+    The first time, USD when at least half of the filtered ads with spend have a rate, else the currency
+    with the most of them; written into the URL, so a copied link keeps it.
+    """
+    choices = ["USD"] + sorted(code for code in currencies if code and code != "USD")
     if "in" not in st.session_state:
-        converted = totals["ads_with_spend"] - totals["ads_without_usd_rate"]
-        default = "USD" if converted * 2 >= totals["ads_with_spend"] or len(choices) == 1 else \
-            max((code for code in currencies if code), key=lambda code: currencies[code])
+        with_spend = sum(row["ads_with_spend"] for row in per_currency)
+        converted = with_spend - sum(row["ads_without_usd_rate"] for row in per_currency)
+        largest = max((row for row in per_currency if row["currency"]), key=lambda row: row["ads_with_spend"],
+                      default=None)
+        default = "USD" if converted * 2 >= with_spend or largest is None else largest["currency"]
         wanted = common.url_value("in")
         st.session_state["in"] = wanted if wanted in choices else default
     elif st.session_state["in"] not in choices:
@@ -104,7 +110,7 @@ def usd_text(row: dict) -> str:
         return "USD: rate not loaded"
     text = range_text(row["spend_usd_low"], row["spend_usd_high"], "USD", open_top=bool(row["open_ended_ads"]))
     missing = row["ads_without_usd_rate"]
-    return text + (f" ({missing:,} ads without a USD rate left out)" if missing else "")
+    return text + (f" ({common.plural(missing, 'ad')} without a USD rate left out)" if missing else "")
 
 
 def _chart_rows(frame: pl.DataFrame, currency: str) -> pl.DataFrame:
@@ -126,8 +132,8 @@ def range_chart(data: pl.DataFrame, category: alt.X | alt.Y, unit: str, *, horiz
     """Bars to the lower bound, a lighter bar on to the upper bound: a range, never one number."""
     axis = alt.X if horizontal else alt.Y
     axis2 = alt.X2 if horizontal else alt.Y2
-    base = alt.Chart(data).encode(category, tooltip=[category.shorthand, alt.Tooltip("low:Q", format=",.0f"),
-                                                     alt.Tooltip("high:Q", format=",.0f"), "top:N"])
+    base = alt.Chart(data).encode(category, tooltip=[category.shorthand, alt.Tooltip("low:Q", format=",.2~f"),
+                                                     alt.Tooltip("high:Q", format=",.2~f"), "top:N"])
     low = base.mark_bar().encode(axis("low:Q", title=f"Spend, {unit} (bar: at least; light: up to)"))
     span = base.mark_bar(opacity=0.35).encode(axis("low:Q"), axis2("high:Q"))
     if color is not None:
@@ -144,12 +150,14 @@ def show_totals(reader, snapshot: Snapshot, filters: Filters, currencies: dict) 
     columns[2].metric("Spend in USD", usd_text(overall), help="Disclosed lifetime spend, converted at the rate of "
                       f"each ad's delivery start date. Rates: {common.rate_text(overall)}.")
     if overall["ads_without_usd_rate"]:
-        st.warning(f"USD: rate not loaded for {overall['ads_without_usd_rate']:,} ads "
+        st.warning(f"USD: rate not loaded for {common.plural(overall['ads_without_usd_rate'], 'ad')} "
                    f"(currencies: {overall['currencies_without_usd_rate'] or 'none given'}). Their amounts are shown "
                    "in their own currency below and left out of USD figures; load rates with adtrail fx import.")
     if overall["possibly_incomplete_ads"]:
-        st.info(f"{overall['possibly_incomplete_ads']:,} ads started in the {LATE_REPORTING_DAYS} days before "
-                f"{snapshot.as_of.isoformat()}: platforms report spend late, so their figures may still grow.")
+        recent = overall["possibly_incomplete_ads"]
+        st.info(f"{common.plural(recent, 'ad')} started in the {LATE_REPORTING_DAYS} days before "
+                f"{snapshot.as_of.isoformat()}: platforms report spend late, so "
+                f"{'its' if recent == 1 else 'their'} figures may still grow.")
     if overall["ads_from_failed_sources"]:
         st.warning(f"{overall['ads_from_failed_sources']:,} ads come from a source whose crawl failed in this "
                    "snapshot: what it fetched is shown, but the list is incomplete.")
@@ -163,7 +171,7 @@ def show_totals(reader, snapshot: Snapshot, filters: Filters, currencies: dict) 
         "Ads with an open top bucket": [row["open_ended_ads"] for row in per_currency],
     }, schema_overrides={"Ads": pl.Int64, "Ads with an open top bucket": pl.Int64}), hide_index=True)
     common.download_table(totals, "totals", snapshot)
-    return choose_currency(overall, currencies)
+    return choose_currency(per_currency, currencies)
 
 
 def show_advertisers(reader, snapshot: Snapshot, filters: Filters, currency: str) -> None:
@@ -229,16 +237,18 @@ def show_regions(reader, snapshot: Snapshot, filters: Filters, currency: str) ->
         region_label=pl.format("{}. {} ({})", "spend_rank", "region", "platform"))
     if chart.is_empty():
         st.text(f"No region has a spend figure in {currency} under these filters.")
-        return
-    order = chart.sort("spend_rank")["region_label"].to_list()
-    st.altair_chart(range_chart(chart, alt.Y("region_label:N", sort=order, title=None), currency, horizontal=True),
-                    width="stretch")
+    else:
+        order = chart.sort("spend_rank")["region_label"].to_list()
+        st.altair_chart(range_chart(chart, alt.Y("region_label:N", sort=order, title=None), currency,
+                                    horizontal=True), width="stretch")
+    shown = regions.filter(pl.col("all_currencies") if currency == "USD" else pl.col("currency") == currency)
     st.dataframe(pl.DataFrame({
-        "Rank": chart["spend_rank"].to_list(), "Region": chart["region"].to_list(),
-        "Platform": chart["platform"].to_list(), "Ads": chart["ads"].to_list(),
-        "Spend (derived)": [range_text(row["low"], None if row["top"] != "disclosed" else row["high"], currency)
-                            for row in chart.to_dicts()],
-    }), hide_index=True)
+        "Rank": shown["spend_rank"].to_list(), "Region": shown["region"].to_list(),
+        "Platform": shown["platform"].to_list(), "Ads": shown["ads"].to_list(),
+        "Spend (derived)": [usd_text(row) if currency == "USD" else range_text(row["spend_low"], row["spend_high"], currency)
+                            for row in shown.to_dicts()],
+    }, schema_overrides={"Rank": pl.Int64, "Region": pl.String, "Platform": pl.String, "Ads": pl.Int64,
+                         "Spend (derived)": pl.String}), hide_index=True)
     common.download_table(regions, "regions", snapshot)
 
 
