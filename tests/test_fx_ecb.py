@@ -159,6 +159,9 @@ def _truncated_zip() -> bytes:
          "the ECB XML is not well-formed"),
         (b"<?xml version='1.0'?><rates><rate/></rates>", "not the ECB's gesmes:Envelope"),
         (b"", "the file is empty"),
+        (b"Date,USD,\n2024-01-02,1.0956,\n2024-01-02,1.0957,\n", "line 3, column Date: 2024-01-02 again (first on line 2)"),
+        ((FIXTURES / "eurofxref-daily-double-quotes.xml").read_bytes().replace(b"2024-01-03", b"2024-01-02"),
+         "<Cube time='2024-01-02'> appears twice"),
     ],
 )
 def test_bad_input_says_what_happened_and_what_to_do(body, message):

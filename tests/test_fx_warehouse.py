@@ -89,6 +89,22 @@ def test_same_file_twice_changes_nothing(tmp_path):
     assert provenance[2] == "90.8810"
 
 
+@pytest.mark.parametrize(
+    ("first_line", "kind"),
+    [
+        ("Date,USD,JPY,", "ecb"),
+        ("Date, USD, JPY, ", "ecb"),
+        ('\ufeff"Data Source","World Development Indicators",', "worldbank"),
+        ("currency,date,rate,base", "user"),
+        ("Date,Currency,Base,Rate", "user"),  # a user's header in another order is not the ECB's
+        ("<?xml version='1.0'?>", "ecb"),
+        ("something else", "user"),  # the user-table parser then says which header it expected
+    ],
+)
+def test_the_kind_of_file_is_told_by_its_first_line(first_line, kind):
+    assert warehouse_fx.detect_kind((first_line + "\n").encode()) == kind
+
+
 def test_a_bad_file_loads_nothing_and_says_which_file(tmp_path):
     con = fresh_warehouse(tmp_path / "adtrail.duckdb")
     warehouse_fx.import_rates_file(con, FIXTURES / "user-rates.csv")

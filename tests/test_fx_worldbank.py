@@ -118,6 +118,7 @@ def _fixture_text() -> str:
         (_fixture_text().replace('"91.75"', '".."').encode(), "line 6, column 2022 (BGD): '..' is not a rate"),
         (_fixture_text().replace('"BGD"', '"XYZ"').encode(), "XYZ (Bangladesh)"),
         (_fixture_text()[:-60].encode(), "cut short"),
+        (_fixture_text().replace('"DEU"', '"BGD"').encode(), "line 8, column Country Code: BGD again (first on line 6)"),
         ("Data Source;World Development Indicators".encode(), "not a World Bank WDI bulk CSV"),
         ("\ufeff\"Data Source\",x\n".encode("utf-16"), "not UTF-8"),
     ],

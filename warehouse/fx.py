@@ -31,19 +31,30 @@ class FxLoadResult:
 
 
 def detect_kind(body: bytes) -> str:
-    """Which rate file this is: 'ecb' (zip, gesmes XML, ``Date,`` CSV), 'worldbank' or 'user'."""
+    """Which rate file this is: 'ecb' (zip, XML, a ``Date,USD,...`` CSV), 'worldbank' or 'user'.
+
+    Anything else is taken for a user's table, whose parser then says which header it expected.
+    """
     head = body[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
-    if body.startswith(b"PK") or head.startswith(b"<") or head.startswith(b"Date"):
+    first_line = head.split(b"\n", 1)[0].decode("utf-8", "replace")
+    first_cells = [cell.strip().strip('"') for cell in first_line.split(",")]
+    if body.startswith(b"PK") or head.startswith(b"<") or first_cells[0] == "Date" and (
+            len(first_cells) > 1 and first_cells[1].isupper()):
         return "ecb"
-    if head.startswith(b'"Data Source"'):
+    if first_cells[0] == "Data Source":
         return "worldbank"
     return "user"
 
 
+_PARSERS = {"ecb": fx_ecb.parse, "worldbank": fx_worldbank.parse, "user": fx_user_csv.parse}
+
+
 def parse_rates(body: bytes, *, kind: str | None = None, source_url: str | None = None) -> tuple[str, list[dict]]:
+    """The kind of a rate file (given, or detected) and its records."""
     kind = kind or detect_kind(body)
-    parser = {"ecb": fx_ecb.parse, "worldbank": fx_worldbank.parse, "user": fx_user_csv.parse}[kind]
-    return kind, parser(body, source_url=source_url)
+    if kind not in _PARSERS:
+        raise ValueError(f"unknown kind of rate file {kind!r}; use one of {', '.join(_PARSERS)}")
+    return kind, _PARSERS[kind](body, source_url=source_url)
 
 
 def _rate_table(records: list[dict], *, file_name: str, file_sha256: str, published: str | None) -> pa.Table:

@@ -104,7 +104,7 @@ def parse_csv(text: str, *, source_url: str | None = None) -> list[dict]:
             f"line 1: the header changed: expected 'Date' then currency codes (USD, JPY, ...), got "
             f"{', '.join(header[:6]) or 'nothing'}{' ...' if len(header) > 6 else ''}; this is not an ECB "
             f"reference-rate CSV, or the ECB changed its format (then spiders/parsers/fx_ecb.py needs updating)")
-    records = []
+    records, dates_seen = [], {}
     for line_number, row in enumerate(rows[1:], start=2):
         cells = [cell.strip() for cell in row]
         while len(cells) > len(header) and cells[-1] == "":
@@ -113,6 +113,10 @@ def parse_csv(text: str, *, source_url: str | None = None) -> list[dict]:
             raise ValueError(f"line {line_number}: {len(cells)} cells where the header has {len(header)}; the "
                              f"file may have been cut short: {_DOWNLOAD_AGAIN}")
         rate_date = _parse_date(cells[0], f"line {line_number}, column Date")
+        if rate_date in dates_seen:
+            raise ValueError(f"line {line_number}, column Date: {rate_date} again (first on line "
+                             f"{dates_seen[rate_date]}); check the file, or {_DOWNLOAD_AGAIN}")
+        dates_seen[rate_date] = line_number
         for currency, rate_text in zip(currencies, cells[1:], strict=True):
             if rate_text in _GAPS:
                 continue
@@ -131,11 +135,15 @@ def parse_xml(body: bytes, *, source_url: str | None = None) -> list[dict]:
     if root.tag != f"{_GESMES}Envelope":
         raise ValueError(f"the XML is a <{root.tag}>, not the ECB's gesmes:Envelope of reference rates; "
                          f"{_DOWNLOAD_AGAIN}")
-    records = []
+    records, dates_seen = [], set()
     for day in root.iter(f"{_EUROFXREF}Cube"):
         if "time" not in day.attrib:
             continue
         rate_date = _parse_date(day.attrib["time"], f"<Cube time={day.attrib['time']!r}>")
+        if rate_date in dates_seen:
+            raise ValueError(f"<Cube time={day.attrib['time']!r}> appears twice; check the file, or "
+                             f"{_DOWNLOAD_AGAIN}")
+        dates_seen.add(rate_date)
         for quote in day.findall(f"{_EUROFXREF}Cube"):
             currency, rate_text = quote.get("currency", ""), quote.get("rate", "").strip()
             where = f"<Cube time={day.attrib['time']!r}> <Cube currency={currency!r}>"

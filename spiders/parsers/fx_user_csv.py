@@ -8,8 +8,10 @@ The format, one rate a line, comma-separated, UTF-8 (a BOM is fine), header firs
     USD,2024-03-01,1.0844,EUR
 
 ``rate`` is units of ``currency`` for one unit of ``base`` (``base`` is EUR or USD), with a dot for the
-decimals and no thousands separators; ``date`` is the day the rate applies from (YYYY-MM-DD). A EUR-based
-rate converts to US dollars through the same file's USD,EUR rate of the same date, so give that line too.
+decimals and no thousands separators; ``date`` is the day the rate applies from (YYYY-MM-DD). A user's rate
+is a daily rate: under the FX rule (analysis/assumptions.toml) it stands for the days after it until the
+next one, for at most the daily validity (7 days). A EUR-based rate converts to US dollars through the same
+file's USD,EUR rate of the same date, so give that line too.
 Every problem is reported with its line and column, all at once, before anything is loaded.
 """
 

@@ -144,7 +144,7 @@ def parse(body: bytes, *, source_url: str | None = None) -> list[dict]:
     if header[:4] != _HEADER or not years or not all(re.fullmatch(r"\d{4}", year) for year in years):
         raise ValueError(f"line {header_line}: the header changed: expected {', '.join(_HEADER)} then years, got "
                          f"{', '.join(header[:6])} ...; spiders/parsers/fx_worldbank.py needs updating")
-    records, unknown = [], {}
+    records, unknown, economies_seen = [], {}, {}
     for line_number, row in enumerate(rows[1:], start=header_line + 1):
         if not any(cell.strip() for cell in row):
             continue
@@ -155,6 +155,10 @@ def parse(body: bytes, *, source_url: str | None = None) -> list[dict]:
             raise ValueError(f"line {line_number}: {len(cells)} cells where the header has {len(header)}; the file "
                              f"may have been cut short: {_DOWNLOAD_AGAIN}")
         name, economy, _, indicator = cells[:4]
+        if economy in economies_seen:
+            raise ValueError(f"line {line_number}, column Country Code: {economy} again (first on line "
+                             f"{economies_seen[economy]}); {_DOWNLOAD_AGAIN}")
+        economies_seen[economy] = line_number
         if indicator != INDICATOR:
             raise ValueError(f"line {line_number}, column Indicator Code: {indicator!r}, not {INDICATOR} "
                              f"(official exchange rate); give the PA.NUS.FCRF file")
