@@ -148,7 +148,7 @@ class PaginatedApiSpider(scrapy.Spider):
         self.stop_reason: str | None = None
         self.stop_message: str | None = None
         self._fetched: dict[str, set[str]] = defaultdict(set)
-        # Bodies arrive redacted (spiders.middlewares.secrets); parsers redact again, as a second line.
+        # Bodies arrive redacted (spiders.middlewares.api_token); parsers redact again, as a second line.
         self.redactor = Redactor(secrets_from_env())
 
     @classmethod
@@ -196,7 +196,7 @@ class PaginatedApiSpider(scrapy.Spider):
         raise NotImplementedError
 
     def token_headers(self, token: str) -> dict[str, str]:
-        """Headers that carry the token (added only by spiders.middlewares.secrets)."""
+        """Headers that carry the token (added only by spiders.middlewares.api_token)."""
         return {"Authorization": f"Bearer {token}"}
 
     # ---- the crawl
@@ -345,8 +345,16 @@ class PaginatedApiSpider(scrapy.Spider):
         self.count("retries")
         self.logger.warning("%s: %s; attempt %d of %d in %.2f s", where, verdict.message, attempt + 2,
                             self.max_retries + 1, wait)
-        if wait > 0:
-            await asyncio.sleep(wait)
-        if self.stop_reason:
-            return
+        await self.wait(wait)
+        if self.stop_reason or not self.crawler.crawling:
+            return  # stopped while waiting: the rerun continues from the saved cursor
         yield self.page_request(request.url, chain_id, page_number, attempt + 1)
+
+    async def wait(self, seconds: float) -> None:
+        """Sleep ``seconds`` in short slices, so a stop or a shutdown (Ctrl-C) does not sit out a long wait."""
+        deadline = asyncio.get_running_loop().time() + seconds
+        while self.crawler.crawling and not self.stop_reason:
+            left = deadline - asyncio.get_running_loop().time()
+            if left <= 0:
+                return
+            await asyncio.sleep(min(left, 0.5))

@@ -186,11 +186,10 @@ FAST_SETTINGS = {
 }
 
 
-def run_spider(server: ReplayServer, out: Path, *, token: str | None, scope: dict | None = None,
-               settings: dict[str, str] | None = None, spider: str = "meta_ads_archive"):
-    """``python -m spiders.run`` against ``server`` into ``out``; returns the CompletedProcess (text)."""
+def spider_command(server: ReplayServer, out: Path, *, token: str | None, scope: dict | None = None,
+                   settings: dict[str, str] | None = None, spider: str = "meta_ads_archive"):
+    """The command line and environment of ``python -m spiders.run`` against ``server`` into ``out``."""
     import os
-    import subprocess
     import sys
 
     from spiders.secrets import SECRET_ENV_VARS
@@ -203,5 +202,13 @@ def run_spider(server: ReplayServer, out: Path, *, token: str | None, scope: dic
                "--scope-json", json.dumps(scope if scope is not None else {"countries": ["BD"]})]
     for name, value in {**FAST_SETTINGS, "META_ADS_ARCHIVE_URL": server.endpoint, **(settings or {})}.items():
         command += ["--set", f"{name}={value}"]
+    return command, env
+
+
+def run_spider(server: ReplayServer, out: Path, **options):
+    """Run the crawl to its end (options as for ``spider_command``); returns the CompletedProcess (text)."""
+    import subprocess
+
+    command, env = spider_command(server, out, **options)
     return subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=300,
                           stdin=subprocess.DEVNULL)

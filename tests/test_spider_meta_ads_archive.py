@@ -14,7 +14,7 @@ from warcio.archiveiterator import ArchiveIterator
 from spiders.base import backoff_seconds, describe_malformed, with_halved_limit
 from spiders.items import FIELDS
 from spiders.manifest import file_sha256
-from tests.replay_server import REALDATA, ReplayServer, run_spider
+from tests.replay_server import PROJECT_ROOT, REALDATA, ReplayServer, run_spider, spider_command
 
 TOKEN = "EAAtest0token0for0replay0tests"
 pytestmark = pytest.mark.slow
@@ -257,6 +257,32 @@ def test_retries_exhausted_then_rerun_continues_from_the_cursor(tmp_path):
         "warc/responses-1.warc.gz", "warc/responses-2.warc.gz"]
 
 
+def test_ctrl_c_during_a_wait_stops_the_crawl_and_a_rerun_continues(tmp_path):
+    import signal
+    import subprocess
+    import time
+
+    out = tmp_path / "crawl"
+    with ReplayServer("faults") as server:
+        # The 429 on page 2 starts a 60 s wait; Ctrl-C (SIGINT) comes once the server has answered it.
+        command, env = spider_command(server, out, token=TOKEN, settings={"ADTRAIL_BACKOFF_BASE_SECONDS": "60"})
+        child = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdin=subprocess.DEVNULL,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        while len(server.requests) < 2 and child.poll() is None:
+            time.sleep(0.05)
+        child.send_signal(signal.SIGINT)
+        _, stderr = child.communicate(timeout=120)
+        manifest = read_manifest(out)
+        assert child.returncode == 3, stderr
+        assert (manifest["status"], manifest["finish_reason"]) == ("failed", "shutdown")
+        assert manifest["cursor"].endswith("&after=C2")
+
+        rerun = run_spider(server, out, token=TOKEN)
+    assert rerun.returncode == 0, rerun.stderr
+    assert server.keys_requested()[2:] == ["C2", "C3", "C3", "C3", "C4", "C4", "C5", "C5", "C5"]
+    assert Counter(item["ad_id"] for item in read_items(out)) == Counter(str(n) for n in range(1001, 1015))
+
+
 # ---- real pages
 
 @pytest.mark.realdata
@@ -384,3 +410,21 @@ def test_a_retry_never_takes_the_cached_answer():
     cached = Response("http://127.0.0.1/p", body=b'{"data": []}')
     assert policy.is_cached_response_fresh(cached, Request("http://127.0.0.1/p", meta={"adtrail_attempt": 0}))
     assert not policy.is_cached_response_fresh(cached, Request("http://127.0.0.1/p", meta={"adtrail_attempt": 1}))
+
+
+def test_a_half_written_last_line_is_cut_when_the_next_run_opens_items(tmp_path):
+    from types import SimpleNamespace
+
+    from scrapy.settings import Settings
+    from scrapy.statscollectors import MemoryStatsCollector
+
+    from spiders.pipelines.items_jsonl import ItemsJsonlPipeline
+
+    (tmp_path / "items.jsonl").write_bytes(b'{"ad_id": "1"}\n{"ad_id": "2"}\n{"ad_id": "3", "page_na')
+    crawler = SimpleNamespace(settings=Settings({"ADTRAIL_CRAWL_DIR": str(tmp_path)}), stats=None)
+    crawler.stats = MemoryStatsCollector(crawler)
+    pipeline = ItemsJsonlPipeline(crawler)
+    pipeline.open_spider()
+    pipeline.close_spider()
+    assert (tmp_path / "items.jsonl").read_bytes() == b'{"ad_id": "1"}\n{"ad_id": "2"}\n'
+    assert crawler.stats.get_value("adtrail/partial_item_lines_cut") == 1
