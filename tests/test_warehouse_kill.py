@@ -27,6 +27,7 @@ ADS = 200_000
 REFETCHED = 5_000
 
 RUN = """
+import os
 import sys
 from pathlib import Path
 from warehouse import db, load, snapshots
@@ -35,7 +36,8 @@ db_path, crawl, marker = sys.argv[1:4]
 with WarehouseLock(db_path):
     con = db.connect(db_path)
     snapshot_id = snapshots.begin_or_resume(con, "2026-01-05", "kill-test")
-    Path(marker).write_text(str(snapshot_id))
+    Path(marker + ".tmp").write_text(str(snapshot_id))
+    os.replace(marker + ".tmp", marker)  # whole or absent: the test kills as soon as it appears
     result = load.load_crawl(con, snapshot_id, crawl)
     snapshots.complete(con, snapshot_id)
     con.close()

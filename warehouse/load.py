@@ -104,7 +104,8 @@ def load_crawl(
         con.rollback()
         raise
     items_read = sum(lines_by_kind.values())
-    state = "complete" if source_status == "complete" else f"FAILED ({manifest.finish_reason})"
+    reason = "unfinished" if manifest.status == "running" else manifest.finish_reason
+    state = "complete" if source_status == "complete" else f"FAILED ({reason})"
     return LoadResult(
         snapshot_id=snapshot_id,
         source=manifest.source,
