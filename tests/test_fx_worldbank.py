@@ -60,6 +60,8 @@ def test_currency_follows_the_series_breaks(real_records):
     assert (rates[("DEU", "1998-01-01")]["currency"], rates[("DEU", "1999-01-01")]["currency"]) == ("DEM", "EUR")
     assert (rates[("GRC", "2000-01-01")]["currency"], rates[("GRC", "2001-01-01")]["currency"]) == ("GRD", "EUR")
     assert (rates[("ECU", "1999-01-01")]["currency"], rates[("ECU", "2000-01-01")]["currency"]) == ("ECS", "USD")
+    assert (rates[("AFG", "2001-01-01")]["currency"], rates[("AFG", "2003-01-01")]["currency"]) == ("AFA", "AFN")
+    assert (rates[("ZMB", "1971-01-01")]["currency"], rates[("ZMB", "1972-01-01")]["currency"]) == ("ZMK", "ZMW")
     assert rates[("HRV", "2022-01-01")]["currency"] == "HRK"
     # in every year an economy is in euros, its figure is the euro area's (within rounding)
     emu = {r["rate_date"]: r["units_per_usd"] for r in real_records if r["economy"] == "EMU"}

@@ -42,7 +42,7 @@ _RATE = re.compile(r"\d+(\.\d+)?([eE][-+]?\d+)?")
 # LCU the series is written in, "CODE" or "OLD,NEW@first year of NEW". Checked against the 2023-09-15
 # release (Croatia still in kuna there: 2022 = 7.16). Economies the file leaves empty need no entry.
 _LCU_TABLE = """
-ABW=AWG AFG=AFN AGO=AOA ALB=ALL AND=EUR ARE=AED ARG=ARS ARM=AMD ASM=USD ATG=XCD AUS=AUD AUT=ATS,EUR@1999
+ABW=AWG AFG=AFA,AFN@2002 AGO=AOA ALB=ALL AND=EUR ARE=AED ARG=ARS ARM=AMD ASM=USD ATG=XCD AUS=AUD AUT=ATS,EUR@1999
 AZE=AZN BDI=BIF BEL=BEF,EUR@1999 BEN=XOF BFA=XOF BGD=BDT BGR=BGN BHR=BHD BHS=BSD BIH=BAM BLR=BYN BLZ=BZD
 BMU=BMD BOL=BOB BRA=BRL BRB=BBD BRN=BND BTN=BTN BWA=BWP CAF=XAF CAN=CAD CHE=CHF CHL=CLP CHN=CNY CIV=XOF
 CMR=XAF COD=CDF COG=XAF COL=COP COM=KMF CPV=CVE CRI=CRC CUB=CUP CUW=ANG CYM=KYD CYP=CYP,EUR@2008 CZE=CZK
@@ -66,7 +66,9 @@ YEM=YER ZAF=ZAR ZMB=ZMK,ZMW@1972 ZWE=ZWN,ZWL@2009
 # 2006 = 164.5, the average of 101 thousand old dollars for seven months and 250 new ones for five);
 # Zambia's 1960-1971 are 0.714 old kwacha (ZMK), from 1972 today's kwacha; Laos's before 1980 are in the kip
 # replaced 100:1 in 1979; Turkmenistan's (1994-2001) in the manat replaced 5000:1 in 2009 (TMM);
-# Venezuela's (to 2017) in the bolivar fuerte (VEF), not today's VES.
+# Venezuela's (to 2017) in the bolivar fuerte (VEF), not today's VES; Afghanistan's before 2002 in the
+# afghani replaced 1000:1 that year (AFA, the fixed official rate: 1996-2001 = 47.5). Left as the World Bank
+# labels them, for want of a code: Cambodia's riel before 1975, Iraq's dinar before 1971 (0.357, then ~2000).
 
 
 def _read_lcu_table(text: str) -> dict[str, tuple[tuple[int, str], ...]]:
