@@ -35,10 +35,16 @@ SECRET_URL_PARAMS: tuple[str, ...] = ("access_token", "client_secret")
 REDACTED = "REDACTED"
 
 # A parameter value runs to the next separator. ``\/`` belongs to the value (a JSON-escaped slash), any
-# other backslash ends it (``\u0026`` is a JSON-escaped ``&``).
+# other backslash ends it (``\u0026`` is a JSON-escaped ``&``). A URL nested inside another URL's parameter
+# is percent-encoded once more (``access_token%3D...%26``), so that spelling is matched too.
+_NAMES = "|".join(SECRET_URL_PARAMS)
+# The name starts the parameter: nothing word-like before it, unless that is a %XX escape (``%3F``, ``%26``).
+_START = r"(?:(?<![A-Za-z0-9_])|(?<=%[0-9A-Fa-f]{2}))"
 _PARAM_VALUE = re.compile(
-    r"(?P<name>(?<![A-Za-z0-9_])(?:%s)=)(?P<value>(?:\\/|[^&#\s\"'<>\\])*)" % "|".join(SECRET_URL_PARAMS),
-    re.IGNORECASE,
+    r"(?P<name>%s(?:%s)=)(?P<value>(?:\\/|[^&#\s\"'<>\\])*)" % (_START, _NAMES), re.IGNORECASE
+)
+_NESTED_PARAM_VALUE = re.compile(
+    r"(?P<name>%s(?:%s)%%3D)(?P<value>(?:(?!%%26)[^&#\s\"'<>\\])*)" % (_START, _NAMES), re.IGNORECASE
 )
 
 
@@ -93,7 +99,9 @@ class Redactor:
     def _redact(self, text: str, pattern: re.Pattern | None) -> str:
         if pattern is not None:
             text = pattern.sub(REDACTED, text)
-        return _PARAM_VALUE.sub(lambda match: match.group("name") + REDACTED, text)
+        for parameter in (_PARAM_VALUE, _NESTED_PARAM_VALUE):
+            text = parameter.sub(lambda match: match.group("name") + REDACTED, text)
+        return text
 
     def redact_text(self, text: str) -> str:
         """``text`` with every spelling of every secret, and every secret URL parameter, replaced."""

@@ -68,6 +68,13 @@ def test_unknown_token_in_an_access_token_parameter_is_removed():
     assert Redactor([]).redact_text(escaped) == '"https:\\/\\/x\\/?client_secret=REDACTED\\u0026limit=5"'
 
 
+def test_a_token_in_a_nested_url_is_removed():
+    text = "https://l.facebook.com/l.php?u=https%3A%2F%2Fx.test%2F%3Faccess_token%3DOLD%252Ftok%26limit%3D5&h=1"
+    assert Redactor([]).redact_text(text) == (
+        "https://l.facebook.com/l.php?u=https%3A%2F%2Fx.test%2F%3Faccess_token%3DREDACTED%26limit%3D5&h=1"
+    )
+
+
 def test_redact_url_drops_the_token_and_keeps_other_parameters_in_order():
     url = (
         "https://graph.facebook.com/v19.0/ads_archive?ad_reached_countries=[%27GB%27]&access_token="
