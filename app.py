@@ -10,10 +10,11 @@ import streamlit as st
 
 from app_pages import common, spend_explorer
 
-st.set_page_config(page_title="adtrail", page_icon=":material/paid:", layout="wide")
+# No page icon: Streamlit fetches a Material icon for the browser tab from fonts.gstatic.com, and the app
+# asks nothing of the internet (tests/browser blocks every request outside 127.0.0.1).
+st.set_page_config(page_title="adtrail", layout="wide")
 page = st.navigation([
-    st.Page(spend_explorer.render, title="Ad spend explorer", icon=":material/paid:", url_path="spend",
-            default=True),
+    st.Page(spend_explorer.render, title="Ad spend explorer", icon="", url_path="spend", default=True),
 ])
 common.demo_banner(common.published_reader())
 page.run()
