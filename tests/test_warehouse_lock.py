@@ -53,7 +53,7 @@ def test_a_second_writer_is_refused_naming_the_holder_until_the_holder_is_killed
     with pytest.raises(WarehouseBusyError, match=rf"another adtrail load/snapshot is running \(pid {child.pid}\)"):
         WarehouseLock(db_path).acquire()
     # even without taking the lock first, opening the file for writing is refused with the same words
-    with pytest.raises(WarehouseBusyError, match="another adtrail load/snapshot is running"):
+    with pytest.raises(WarehouseBusyError, match=rf"another adtrail load/snapshot is running \(pid {child.pid}\)"):
         db.connect(db_path)
 
     os.kill(child.pid, signal.SIGKILL)
