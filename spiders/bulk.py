@@ -195,7 +195,7 @@ class BulkFileSpider(scrapy.Spider):
 
     async def start(self):
         self.earlier = self.folder.read_manifest() or {}
-        self.earlier.pop("finished_at", None)
+        self.earlier.setdefault("started_at", utc_now())
         self._write_manifest("running", None, self.earlier)
         self.known = self.previous()
         yield self.head_request(0)

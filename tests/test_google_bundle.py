@@ -241,3 +241,86 @@ def test_parse_reads_the_zip_and_a_single_csv_the_same_way(tmp_path):
         other = tmp_path / "other.csv"
         other.write_text("a,b\n1,2\n")
         list(parse_google_bundle(other))
+
+
+def crawl_folder(root: Path, bundle: Path, *, status: str = "complete", error: str | None = None) -> Path:
+    """A crawl folder as spiders/bulk.py writes it: the zip under bulk/ and a manifest listing it."""
+    import hashlib
+    from spiders.manifest import MANIFEST_FORMAT, STANDARD_COUNTS, scope_hash
+
+    (root / "bulk").mkdir(parents=True)
+    files = []
+    if bundle is not None:
+        target = root / "bulk" / "google-political-ads-transparency-bundle.zip"
+        target.write_bytes(bundle.read_bytes())
+        files.append({"path": "bulk/google-political-ads-transparency-bundle.zip", "kind": "bulk",
+                      "sha256": hashlib.sha256(target.read_bytes()).hexdigest(), "size": target.stat().st_size,
+                      "etag": '"e1"', "last_modified": None, "source_url": "http://127.0.0.1:9/bundle.zip",
+                      "fetched_at": "2024-11-12T12:00:00+00:00", "not_modified": False})
+    scope = {"file": "google-political-ads-transparency-bundle.zip"}
+    (root / "manifest.json").write_text(json.dumps({
+        "format": MANIFEST_FORMAT, "crawl_id": f"google-{root.name}", "source": "google_political_bundle",
+        "platform": "google", "scope": scope, "scope_hash": scope_hash(scope), "started_at": "2024-11-12T11:59:00Z",
+        "finished_at": "2024-11-12T12:00:01Z", "status": status, "finish_reason": "finished" if status == "complete"
+        else "not_a_file", "error": error, "cursor": None, "counts": dict.fromkeys(STANDARD_COUNTS, 0),
+        "files": files, "code_version": "test"}))
+    return root
+
+
+def test_crawl_folder_loads_into_core_and_the_explorer(tmp_path):
+    from warehouse import db, snapshots
+    from warehouse.queries import run_query
+
+    bundle = make_zip(tmp_path / "bundle.zip", {p.name: p for p in CURRENT.glob("*.csv")})
+    folder = crawl_folder(tmp_path / "crawl", bundle)
+    con = db.connect(tmp_path / "adtrail.duckdb")
+    snapshot_id = snapshots.begin_or_resume(con, "2024-11-12", "test")
+    result = load_google.load_google_crawl(con, snapshot_id, folder)
+    assert result.status == "complete" and result.rows["creative-stats"] == 6
+    assert load_google.load_google_crawl(con, snapshot_id, folder).skipped  # same crawl again: no change
+    snapshots.complete(con, snapshot_id)
+    rows = rows_of(CURRENT / CREATIVE)
+    core = con.execute("SELECT ad_key, spend_currency, spend_low, spend_high, spend_open_ended, "
+                       "platform_fields->'spend_other_currencies'->'EUR'->>'low', source_status "
+                       "FROM mart_ad WHERE platform = 'google' ORDER BY ad_key").fetchall()
+    expected = sorted((r["Ad_ID"], "USD", int(r["Spend_Range_Min_USD"]),
+                       int(r["Spend_Range_Max_USD"]) if r["Spend_Range_Max_USD"] else None,
+                       not r["Spend_Range_Max_USD"], str(float(r["Spend_Range_Min_EUR"])), "complete") for r in rows)
+    assert core == expected
+    countries = con.execute("SELECT ad_key, country FROM core_ad_country_reach ORDER BY 1").fetchall()
+    assert countries == sorted((r["Ad_ID"], r["Regions"]) for r in rows if r["Regions"] != "EU")
+    totals = run_query(con, "explorer_totals", snapshot_id=snapshot_id, platforms=["google"], countries=None,
+                       advertiser=None, delivery_from=None, delivery_to=None, late_days=14)
+    overall = totals.filter(totals["all_currencies"]).row(0, named=True)
+    assert overall["ads"] == 6
+    assert overall["spend_usd_low"] == sum(int(r["Spend_Range_Min_USD"]) for r in rows)
+    assert overall["spend_usd_high"] is None  # one ad's top bucket is open: "at least"
+    con.close()
+
+
+def test_failed_crawl_recorded_as_failed_with_nothing_loaded(tmp_path):
+    from warehouse import db, snapshots
+
+    folder = crawl_folder(tmp_path / "crawl", None, status="failed", error="GET … sent an HTML page")
+    con = db.connect(tmp_path / "adtrail.duckdb")
+    snapshot_id = snapshots.begin_or_resume(con, "2024-11-12", "test")
+    result = load_google.load_google_crawl(con, snapshot_id, folder)
+    assert (result.status, result.items_loaded, result.error) == ("failed", 0, "GET … sent an HTML page")
+    assert con.execute("SELECT status, error FROM snapshot_source").fetchall() == [
+        ("failed", "GET … sent an HTML page")]
+    con.close()
+
+
+def test_changed_bundle_file_refused_before_anything_is_loaded(tmp_path):
+    from warehouse import db, snapshots
+
+    bundle = make_zip(tmp_path / "bundle.zip", {p.name: p for p in CURRENT.glob("*.csv")})
+    folder = crawl_folder(tmp_path / "crawl", bundle)
+    with open(folder / "bulk" / "google-political-ads-transparency-bundle.zip", "ab") as handle:
+        handle.write(b"tampered")
+    con = db.connect(tmp_path / "adtrail.duckdb")
+    snapshot_id = snapshots.begin_or_resume(con, "2024-11-12", "test")
+    with pytest.raises(load_google.GoogleLoadError, match="changed after the crawl"):
+        load_google.load_google_crawl(con, snapshot_id, folder)
+    assert con.execute("SELECT count(*) FROM snapshot_source").fetchall() == [(0,)]
+    con.close()

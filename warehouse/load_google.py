@@ -11,12 +11,15 @@ loading the same input twice changes nothing, and a failed load leaves what was 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from spiders.parsers import google_bundle as bundle
+from warehouse.core import delete_core
+from warehouse.crawl_folder import MANIFEST_NAME, CrawlFolderError, CrawlManifest, read_manifest
+from warehouse.db import fetch_one
+from warehouse.snapshots import SnapshotError, snapshot_status
 
 SOURCE = bundle.SOURCE
 _PROVENANCE = ("snapshot_id", "source", "crawl_id", "source_url", "fetched_at", "file_sha256", "member",
@@ -67,6 +70,7 @@ def _table_columns(con, table: str) -> list[str]:
 def _delete(con, snapshot_id: int, source: str) -> None:
     for table in GOOGLE_TABLES:
         con.execute(f"DELETE FROM {table} WHERE snapshot_id = ? AND source = ?", [snapshot_id, source])
+    delete_core(con, snapshot_id, source)
 
 
 def load_google_file(con, snapshot_id: int, path: Path, *, source: str = SOURCE, crawl_id: str | None = None,
@@ -100,6 +104,10 @@ def load_google_file(con, snapshot_id: int, path: Path, *, source: str = SOURCE,
                     _insert_amounts(con, member, provenance, result)
         con.execute("DROP TABLE IF EXISTS google_stage")
         _insert_observations(con, provenance)
+        # core_ad and core_ad_country_reach from creative-stats: the SQL is in migrations/050_google.sql
+        con.execute("INSERT INTO core_ad BY NAME SELECT * FROM google_core_ad(?, ?)", [snapshot_id, source])
+        con.execute("INSERT INTO core_ad_country_reach BY NAME SELECT * FROM google_core_ad_country(?, ?)",
+                    [snapshot_id, source])
         result.observations, result.amounts = con.execute(
             "SELECT (SELECT count(*) FROM google_spend_observation WHERE snapshot_id = $1 AND source = $2), "
             "(SELECT count(*) FROM google_spend_amount WHERE snapshot_id = $1 AND source = $2)",
@@ -243,79 +251,74 @@ def _sql(text: str) -> str:
 # ---------------------------------------------------------------- crawl folders
 
 
-def read_manifest(crawl_dir: Path) -> tuple[dict, str]:
-    path = Path(crawl_dir) / "manifest.json"
-    try:
-        body = path.read_bytes()
-        return json.loads(body), hashlib.sha256(body).hexdigest()
-    except FileNotFoundError:
-        raise GoogleLoadError(f"{crawl_dir}: no manifest.json; is it a crawl folder? crawl again") from None
-    except json.JSONDecodeError as error:
-        raise GoogleLoadError(f"{path} is not valid JSON ({error.msg}); crawl again") from None
-
-
-def bundle_file_entry(manifest: dict, crawl_dir: Path) -> dict | None:
+def bundle_file_entry(manifest: CrawlManifest) -> dict | None:
     """The manifest's bulk file entry, checked against the file on disk (size and sha256)."""
-    entries = [f for f in manifest.get("files", []) if f.get("kind") == "bulk"]
+    files = json.loads((manifest.crawl_dir / MANIFEST_NAME).read_bytes()).get("files") or []
+    entries = [f for f in files if isinstance(f, dict) and f.get("kind") == "bulk"]
     if not entries:
         return None
     entry = entries[-1]
-    path = Path(crawl_dir) / entry["path"]
-    if not path.is_file():
-        raise GoogleLoadError(f"{path} is listed in the manifest but missing; crawl again")
-    if path.stat().st_size != entry["size"] or bundle.file_sha256(path) != entry["sha256"]:
-        raise GoogleLoadError(f"{path} is not the file the crawl recorded (size or sha256 differ); it changed "
-                              "after the crawl: crawl again")
-    return entry
+    path = (manifest.crawl_dir / entry["path"]).resolve()
+    if not path.is_relative_to(manifest.crawl_dir.resolve()) or not path.is_file():
+        raise GoogleLoadError(f"{path} is listed in the manifest but missing (or outside the crawl folder); "
+                              "crawl again")
+    if path.stat().st_size != entry.get("size") or bundle.file_sha256(path) != entry.get("sha256"):
+        raise GoogleLoadError(f"{path} is not the file the crawl recorded (size or sha256 differ): the crawl "
+                              "folder changed after the crawl. Nothing was loaded: crawl again")
+    return {**entry, "path": path}
 
 
-def load_google_crawl(con, snapshot_id: int, crawl_dir: Path, *, work_dir: Path | None = None) -> GoogleLoadResult:
-    """Load a google_political_bundle crawl folder into a snapshot, and record it in snapshot_source.
+def load_google_crawl(con, snapshot_id: int, crawl_dir: Path, *, work_dir: Path | None = None,
+                      accept_unfinished: bool = False) -> GoogleLoadResult:
+    """Load a google_political_bundle crawl folder into a running snapshot and record it in snapshot_source.
 
-    A failed crawl (its manifest says why, e.g. an HTML page served instead of the zip) loads no rows and
-    is recorded as failed, so nothing is inferred from it. The same manifest loaded twice is a no-op.
+    The same rules as warehouse.load.load_crawl: the same crawl (crawl_id and manifest sha256) already in a
+    complete snapshot, or in this one, changes nothing; a crawl still ``running`` is refused unless
+    ``accept_unfinished``. A failed crawl (its manifest says why, e.g. an HTML page served instead of the
+    zip) loads no rows and is recorded as failed, so nothing is inferred from it.
     """
-    crawl_dir = Path(crawl_dir)
-    manifest, manifest_sha256 = read_manifest(crawl_dir)
-    source = manifest.get("source", SOURCE)
-    if _has_table(con, "snapshot_source") and con.execute(
-            "SELECT count(*) FROM snapshot_source WHERE snapshot_id = ? AND source = ? AND manifest_sha256 = ?",
-            [snapshot_id, source, manifest_sha256]).fetchone()[0]:
-        return GoogleLoadResult(snapshot_id, source, skipped=True)
-    entry = bundle_file_entry(manifest, crawl_dir) if manifest.get("status") == "complete" else None
+    manifest = read_manifest(crawl_dir)
+    if manifest.status == "running" and not accept_unfinished:
+        raise CrawlFolderError(f"{manifest.crawl_dir}: the crawl {manifest.crawl_id} has not finished (manifest "
+                               "status 'running'): rerun it with adtrail crawl, or load it as a failed source")
+    held = fetch_one(con, "SELECT min(src.snapshot_id) FROM snapshot_source AS src JOIN snapshot AS s USING "
+                     "(snapshot_id) WHERE (s.status = 'complete' OR s.snapshot_id = ?) AND src.crawl_id = ? "
+                     "AND src.manifest_sha256 = ?", [snapshot_id, manifest.crawl_id, manifest.manifest_sha256])[0]
+    if held is not None:
+        return GoogleLoadResult(held, manifest.source, skipped=True)
+    status = snapshot_status(con, snapshot_id)
+    if status != "running":
+        raise SnapshotError(f"snapshot {snapshot_id} is {status or 'missing'}; load into a running snapshot "
+                            "(snapshots.begin_or_resume)")
+    entry = bundle_file_entry(manifest) if manifest.status == "complete" else None
     con.execute("BEGIN TRANSACTION")
     try:
         if entry is None:
-            _delete(con, snapshot_id, source)
-            result = GoogleLoadResult(snapshot_id, source, status="failed", error=manifest.get("error") or (
-                f"the crawl in {crawl_dir} has status {manifest.get('status')!r} and no bundle file; crawl again"))
+            _delete(con, snapshot_id, manifest.source)
+            result = GoogleLoadResult(snapshot_id, manifest.source, status="failed", error=manifest.error or (
+                f"the crawl in {manifest.crawl_dir} has status {manifest.status!r} and no bundle file; crawl again"))
         else:
             result = load_google_file(
-                con, snapshot_id, crawl_dir / entry["path"], source=source, crawl_id=manifest.get("crawl_id"),
-                source_url=entry.get("source_url"), fetched_at=entry.get("fetched_at") or manifest.get("finished_at"),
-                sha256=entry["sha256"], work_dir=work_dir, transaction=False)
-        if _has_table(con, "snapshot_source"):
-            _record_snapshot_source(con, snapshot_id, manifest, manifest_sha256, result)
+                con, snapshot_id, entry["path"], source=manifest.source, crawl_id=manifest.crawl_id,
+                source_url=entry.get("source_url"), fetched_at=entry.get("fetched_at"), sha256=entry["sha256"],
+                work_dir=work_dir, transaction=False)
+        _record_snapshot_source(con, snapshot_id, manifest, result)
         con.execute("COMMIT")
-    except Exception:
+    except BaseException:
         con.execute("ROLLBACK")
         raise
     return result
 
 
-def _has_table(con, name: str) -> bool:
-    return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [name]).fetchone()[0])
-
-
-def _record_snapshot_source(con, snapshot_id: int, manifest: dict, manifest_sha256: str,
-                            result: GoogleLoadResult) -> None:
-    counts = dict(manifest.get("counts") or {})
-    counts.update({f"rows_{kind}": n for kind, n in result.rows.items()}, observations=result.observations)
+def _record_snapshot_source(con, snapshot_id: int, manifest: CrawlManifest, result: GoogleLoadResult) -> None:
+    counts = {**manifest.counts, **{f"rows_{kind}": n for kind, n in result.rows.items()},
+              "observations": result.observations}
+    finish_reason = "unfinished" if manifest.status == "running" else manifest.finish_reason
     con.execute("DELETE FROM snapshot_source WHERE snapshot_id = ? AND source = ?", [snapshot_id, result.source])
     con.execute(
         "INSERT INTO snapshot_source (snapshot_id, source, crawl_id, manifest_sha256, scope, scope_hash, status, "
-        "finish_reason, error, cursor, counts, items_loaded) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [snapshot_id, result.source, manifest.get("crawl_id") or "", manifest_sha256,
-         json.dumps(manifest.get("scope") or {}), manifest.get("scope_hash"), result.status,
-         manifest.get("finish_reason"), result.error, manifest.get("cursor"), json.dumps(counts),
-         result.items_loaded])
+        "finish_reason, error, cursor, counts, items_loaded, loaded_at) "
+        "VALUES (?, ?, ?, ?, CAST(? AS JSON), ?, ?, ?, ?, ?, CAST(? AS JSON), ?, now())",
+        [snapshot_id, result.source, manifest.crawl_id, manifest.manifest_sha256,
+         json.dumps(manifest.scope, sort_keys=True, ensure_ascii=False), manifest.scope_hash, result.status,
+         finish_reason, result.error, manifest.cursor, json.dumps(counts, sort_keys=True), result.items_loaded])

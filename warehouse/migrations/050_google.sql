@@ -206,3 +206,72 @@ CREATE TABLE google_spend_amount (
     rounding_step BIGINT,
     bucket_label VARCHAR  -- the label a 'bucket' amount was parsed from
 );
+
+-- CORE (migrations/020_core.sql, DSA Article 39): one core_ad row per ad of creative-stats, built by the
+-- loader with INSERT INTO core_ad BY NAME SELECT * FROM google_core_ad(snapshot_id, source). The bundle has
+-- no ad texts; Google's verified advertiser is the one who paid, so no separate payer is named. The spend is
+-- Google's own USD conversion (spend_currency USD, so the marts price it at 1), every other currency Google
+-- gave is in platform_fields.spend_other_currencies. Geo targeting stays as Google wrote it: its location
+-- names contain commas ("São Paulo, Brazil"), so splitting them would be a guess. Date_Range_End is the last
+-- day with an impression so far: the ad may still be running.
+CREATE MACRO google_core_ad(p_snapshot_id, p_source) AS TABLE
+WITH other_currencies AS (
+    SELECT member, row_number,
+        json_group_object(currency, json_object('low', amount_low, 'high', amount_high, 'estimate',
+                                                amount_estimate, 'open_ended', open_ended)) AS amounts
+    FROM google_spend_amount
+    WHERE snapshot_id = p_snapshot_id AND source = p_source AND currency <> 'USD'
+    GROUP BY ALL
+)
+SELECT
+    r.snapshot_id,
+    'google' AS platform,
+    coalesce(r.ad_id, 'synthetic:' || sha256(concat_ws('|', r.advertiser_id, r.ad_url, r.date_range_start,
+                                                       r.ad_type))) AS ad_key,
+    r.ad_id,
+    r.ad_id IS NULL AS key_is_synthetic,
+    r.advertiser_id,
+    r.advertiser_name,
+    r.ad_url AS content_url,
+    coalesce(TRY_CAST(r.first_served_timestamp AS TIMESTAMPTZ), TRY_CAST(r.date_range_start AS TIMESTAMPTZ))
+        AS delivery_start,
+    coalesce(TRY_CAST(r.last_served_timestamp AS TIMESTAMPTZ), TRY_CAST(r.date_range_end AS TIMESTAMPTZ))
+        AS delivery_stop,
+    list_transform(string_split(r.age_targeting, ','), lambda age: trim(age)) AS targeting_ages,
+    r.gender_targeting AS targeting_gender,
+    CASE WHEN r.geo_targeting_included IS NOT NULL
+         THEN to_json([{'name': r.geo_targeting_included}]) END AS targeting_locations_included,
+    CASE WHEN r.geo_targeting_excluded IS NOT NULL
+         THEN to_json([{'name': r.geo_targeting_excluded}]) END AS targeting_locations_excluded,
+    o.impressions_low,
+    o.impressions_high,
+    o.impressions_open_ended,
+    CASE WHEN o.spend_kind <> 'none' THEN 'USD' END AS spend_currency,
+    o.usd_low AS spend_low,
+    o.usd_high AS spend_high,
+    o.usd_estimate AS spend_estimate,
+    o.usd_open_ended AS spend_open_ended,
+    'disclosed' AS spend_basis,
+    json_object('ad_type', r.ad_type, 'regions', r.regions, 'ad_campaigns_list', r.ad_campaigns_list,
+                'num_of_days', r.num_of_days, 'impressions_label', r.impressions,
+                'spend_conversion', 'platform', 'spend_kind', o.spend_kind,
+                'spend_other_currencies', c.amounts, 'member', r.member, 'row_number', r.row_number,
+                'extra', r.extra) AS platform_fields,
+    r.source,
+    r.source_url,
+    r.fetched_at,
+    r.file_sha256 AS body_sha256,  -- of the downloaded bundle: check it against the manifest's bulk file
+    r.crawl_id
+FROM raw_google_creative_stats AS r
+JOIN google_spend_observation AS o USING (snapshot_id, source, member, row_number)
+LEFT JOIN other_currencies AS c USING (member, row_number)
+WHERE r.snapshot_id = p_snapshot_id AND r.source = p_source;
+
+-- The countries an ad was verified for or served in (creative-stats Regions, e.g. "US" or "EU, DE"): one
+-- row each with the reach unknown (NULL), so Google ads can be filtered by country. "EU" is no country.
+CREATE MACRO google_core_ad_country(p_snapshot_id, p_source) AS TABLE
+SELECT DISTINCT a.snapshot_id, a.platform, a.ad_key, a.source, upper(trim(t.region)) AS country,
+    CAST(NULL AS BIGINT) AS reach
+FROM core_ad AS a, unnest(string_split(a.platform_fields->>'regions', ',')) AS t(region)
+WHERE a.snapshot_id = p_snapshot_id AND a.source = p_source
+    AND regexp_full_match(upper(trim(t.region)), '[A-Z]{2}') AND upper(trim(t.region)) <> 'EU';
