@@ -23,6 +23,7 @@ import math
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 import duckdb
 import polars as pl
@@ -68,6 +69,13 @@ class PublishedReader:
             cursor.close()
 
 
+def stop_page(message: str) -> NoReturn:
+    """Show what went wrong and what to do, and end this run of the page."""
+    st.error(message)
+    st.stop()
+    raise RuntimeError(message)  # st.stop() returns only outside a running app (bare Python)
+
+
 def published_reader() -> PublishedReader:
     """The reader of the current published copy; stops the page with what to do when there is none."""
     db_path = resolve_db_path(None)
@@ -80,8 +88,7 @@ def published_reader() -> PublishedReader:
             )
         connection = _published_connection(copy.name, str(db_path))
     except NothingPublishedError as error:
-        st.error(f"No published snapshot to show. {error}")
-        st.stop()
+        stop_page(f"No published snapshot to show. {error}")
     return PublishedReader(db_path, database_path(connection), connection)
 
 
@@ -151,8 +158,7 @@ def snapshot_picker(reader: PublishedReader) -> Snapshot:
     """The snapshot the page shows: from the URL's snapshot=, else the newest; a sidebar select box."""
     rows = reader.query("snapshots").to_dicts()
     if not rows:
-        st.error("The published copy holds no complete snapshot yet: run adtrail snapshot.")
-        st.stop()
+        stop_page("The published copy holds no complete snapshot yet: run adtrail snapshot.")
     snapshots = {row["snapshot_id"]: Snapshot(row["snapshot_id"], row["as_of"], row["failed_sources"])
                  for row in rows}
     wanted = url_value("snapshot")

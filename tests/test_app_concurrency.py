@@ -11,8 +11,9 @@ are pruned while the reader may still hold them open. Nothing may fail.
 from __future__ import annotations
 
 import datetime as dt
-import multiprocessing
 import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from tests.crawl_factory import generated_meta_ads, write_crawl
 
 pytestmark = pytest.mark.slow  # child processes
 
+ROOT = Path(__file__).resolve().parents[1]
 SNAPSHOTS = 6
 ADS_PER_SNAPSHOT = 100
 FIRST_AS_OF = dt.date(2026, 1, 12)
@@ -48,11 +50,11 @@ def publish_snapshot(db_path: Path, number: int, crawl_root: Path) -> str:
         return publish.publish(con, snapshot_id).name
 
 
-def wait_for_read(progress: Path, copy_name: str, reader: multiprocessing.Process) -> None:
+def wait_for_read(progress: Path, copy_name: str, reader: subprocess.Popen) -> None:
     deadline = time.monotonic() + STALL_SECONDS
     while copy_name not in (progress.read_text(encoding="utf-8") if progress.exists() else ""):
-        if not reader.is_alive():
-            raise RuntimeError(f"the reader stopped (exit code {reader.exitcode}) before reading {copy_name}")
+        if reader.poll() is not None:
+            raise RuntimeError(f"the reader stopped (exit code {reader.returncode}) before reading {copy_name}")
         if time.monotonic() > deadline:
             raise RuntimeError(f"the reader never read {copy_name}")
         time.sleep(0.05)
@@ -94,29 +96,40 @@ def read_in_a_loop(db_path: str, progress: str, stop: str) -> None:
         rounds += 1
 
 
+def child(function: str, *args: str, log: Path) -> subprocess.Popen:
+    """``function`` of this module in a Python process of its own, from the project root; output to ``log``."""
+    code = f"import sys; from tests.test_app_concurrency import {function}; {function}(*sys.argv[1:])"
+    with log.open("wb") as out:
+        return subprocess.Popen([sys.executable, "-c", code, *args], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+
+
+def tail(log: Path) -> str:
+    lines = [line for line in log.read_text(encoding="utf-8", errors="replace").splitlines()
+             if "missing ScriptRunContext" not in line]  # Streamlit's note about running outside an app
+    return "\n".join(lines[-40:])
+
+
 def test_reads_never_fail_while_snapshots_load_and_publish(tmp_path):
     db_path = tmp_path / "data" / "adtrail.duckdb"
     first_copy = publish_snapshot(db_path, 1, tmp_path / "crawls")
     progress, stop = tmp_path / "progress.txt", tmp_path / "stop"
-    spawn = multiprocessing.get_context("spawn")
-    reader = spawn.Process(target=read_in_a_loop, args=(str(db_path), str(progress), str(stop)))
-    writer = spawn.Process(target=write_snapshots, args=(str(db_path), str(tmp_path / "crawls"), str(progress),
-                                                        first_copy))
-    reader.start()
-    writer.start()
+    reader_log, writer_log = tmp_path / "reader.log", tmp_path / "writer.log"
+    reader = child("read_in_a_loop", str(db_path), str(progress), str(stop), log=reader_log)
+    writer = child("write_snapshots", str(db_path), str(tmp_path / "crawls"), str(progress), first_copy,
+                   log=writer_log)
     try:
-        writer.join(STALL_SECONDS * SNAPSHOTS)
-        assert writer.exitcode == 0, "the writer failed (its traceback is above)"
+        assert writer.wait(STALL_SECONDS * SNAPSHOTS) == 0, f"the writer failed:\n{tail(writer_log)}"
         last_copy = (db_path.parent / "published" / "current").read_text(encoding="utf-8").strip()
         wait_for_read(progress, last_copy, reader)
     finally:
         stop.touch()
-        reader.join(STALL_SECONDS)
-        writer.join(1)
         for process in (reader, writer):
-            if process.is_alive():
+            try:
+                process.wait(STALL_SECONDS)
+            except subprocess.TimeoutExpired:
                 process.kill()
-    assert reader.exitcode == 0, "the reader failed (its traceback is above)"
+                process.wait()
+    assert reader.returncode == 0, f"the reader failed:\n{tail(reader_log)}"
     rounds = [line.split() for line in progress.read_text(encoding="utf-8").splitlines()]
     assert {int(snapshot) for _, snapshot, _ in rounds} == set(range(1, SNAPSHOTS + 1))
     assert len({copy for copy, _, _ in rounds}) == SNAPSHOTS
