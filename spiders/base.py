@@ -10,8 +10,9 @@ parser). This class does the rest, the same way for every API:
 - **One retry budget per page** (``ADTRAIL_MAX_RETRIES``) for every failure: rate limits, server errors,
   download errors, truncated or HTML bodies. Waits honour the server's stated time to regain access,
   else grow exponentially from ``ADTRAIL_BACKOFF_BASE_SECONDS`` up to ``ADTRAIL_BACKOFF_MAX_SECONDS``;
-  they are ``asyncio.sleep`` in an ``async def`` callback (asyncio reactor), so nothing else blocks. A
-  request that is "too large" is asked again with half the page ``limit``.
+  they are ``asyncio.sleep`` in an ``async def`` callback (asyncio reactor), so nothing else blocks, and
+  they end at once when the crawl stops or is interrupted (Ctrl-C). A request that is "too large" is
+  asked again with half the page ``limit``.
 - **Stops** (expired token, refused access, budget spent, a wait too long) close the crawl with a
   finish reason and a message for the user that says what to do; the manifest pipeline writes both.
 - **Counts** of every problem go to Scrapy stats under ``adtrail/``; the manifest copies them.
@@ -39,7 +40,7 @@ from spiders.manifest import CrawlFolder, CursorStore, scope_hash
 from spiders.secrets import Redactor, secrets_from_env
 
 # Actions a response can call for.
-PAGE, STOP, BACKOFF, HALVE_LIMIT, RETRY = "page", "stop", "backoff", "halve_limit", "retry"
+STOP, BACKOFF, HALVE_LIMIT, RETRY = "stop", "backoff", "halve_limit", "retry"
 STATS_PREFIX = "adtrail/"
 # request.meta keys (plain values: requests are pickled into jobdir/).
 META_CHAIN, META_PAGE, META_ATTEMPT, META_RUN = "adtrail_chain", "adtrail_page", "adtrail_attempt", "adtrail_run"

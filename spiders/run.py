@@ -50,12 +50,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def _settings(overrides: list[str]):
     from scrapy.settings import Settings
 
+    from spiders.secrets import SECRET_ENV_VARS
+
     settings = Settings()
     settings.setmodule("spiders.settings", priority="project")
     for override in overrides:
         name, equals, value = override.partition("=")
         if not equals or not name.strip():
             raise Stopped(f"--set {override!r}: write NAME=VALUE, e.g. --set META_PAGE_LIMIT=100")
+        if name.strip() in SECRET_ENV_VARS:
+            # A setting is logged and visible in the process list; a secret is read from the environment only.
+            raise Stopped(f"--set {name}: secrets are read only from the environment; export {name} instead")
         if name.strip() in FOLDER_SETTINGS:
             raise Stopped(f"--set {name}: this setting follows from --out and cannot be set")
         settings.set(name.strip(), value, priority="cmdline")

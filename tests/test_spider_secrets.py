@@ -89,6 +89,15 @@ def test_no_spelling_of_the_token_anywhere_under_the_folder_or_in_the_output(ech
     assert leaks_in(completed.stderr.encode(), forms) == []
 
 
+def test_a_token_given_as_a_setting_is_refused_without_showing_it(tmp_path):
+    with ReplayServer("faults") as server:
+        completed = run_spider(server, tmp_path / "crawl", token=None,
+                               settings={"META_ACCESS_TOKEN": "EAAB0from0the0command0line"})
+    assert completed.returncode == 3
+    assert "export META_ACCESS_TOKEN" in completed.stderr and "EAAB0from0the0command0line" not in completed.stderr
+    assert server.requests == [] and not (tmp_path / "crawl").exists()
+
+
 # ---- in process
 
 def _middleware(tmp_path, monkeypatch):
