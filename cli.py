@@ -16,6 +16,7 @@ from pathlib import Path
 from config import ConfigError, load_config
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+CODE_VERSION = "0.1.0"
 
 
 class UserError(Exception):
@@ -91,21 +92,40 @@ def _as_of(value: str | None) -> dt.date:
 
 def load_and_publish(db_path: Path, crawl_dirs: list[Path], as_of: dt.date) -> int:
     """Load crawl folders into one new (or interrupted) snapshot, complete it and publish it."""
-    from warehouse import db, load, publish, snapshots
+    from warehouse import db
+    from warehouse.lock import WarehouseLock
 
-    with db.writer_lock(db_path):
+    with WarehouseLock(db_path):
         con = db.connect(db_path)
-        try:
-            snapshot_id = snapshots.begin_or_resume(con, as_of=as_of)
-            for crawl_dir in crawl_dirs:
-                result = load.load_crawl(con, snapshot_id, crawl_dir)
-                progress(f"loaded {crawl_dir}: {result.summary()}")
-            snapshots.complete(con, snapshot_id)
-        finally:
-            con.close()
-        published = publish.publish(db_path, snapshot_id)
-    progress(f"snapshot {snapshot_id} complete; published {published.name}")
+        snapshot_id = _begin(con, as_of)
+        _load_complete_publish(con, snapshot_id, crawl_dirs)
     return snapshot_id
+
+
+def _begin(con, as_of: dt.date) -> int:
+    from warehouse import snapshots
+
+    try:
+        return snapshots.begin_or_resume(con, as_of, CODE_VERSION)
+    except BaseException:
+        con.close()
+        raise
+
+
+def _load_complete_publish(con, snapshot_id: int, crawl_dirs: list[Path]) -> None:
+    """Load each crawl folder, complete the snapshot and publish it. Closes ``con``."""
+    from warehouse import load, publish, snapshots
+
+    try:
+        for crawl_dir in crawl_dirs:
+            result = load.load_crawl(con, snapshot_id, crawl_dir, accept_unfinished=True)
+            progress(result.message)
+        snapshots.complete(con, snapshot_id)
+    except BaseException:
+        con.close()
+        raise
+    published = publish.publish(con, snapshot_id)  # closes con
+    progress(f"snapshot {snapshot_id} complete; published {published.name}")
 
 
 def command_load(args) -> int:
@@ -119,16 +139,17 @@ def run_snapshot(config, db_path: Path, as_of: dt.date, *, sources=None, env=Non
     """Crawl every enabled source into the running snapshot's folders, load, complete, publish.
 
     A rerun after an interruption resumes the running snapshot: complete crawls are not fetched
-    again, interrupted ones continue from their saved cursor.
+    again, interrupted ones continue from their saved cursor. A source that stopped with an error
+    (an expired token, retries exhausted) is loaded as failed and the snapshot completes without it;
+    a crawl that crashed leaves the snapshot running for the rerun to continue.
     """
-    from warehouse import db, load, publish, snapshots
+    from warehouse import db
+    from warehouse.lock import WarehouseLock
 
-    with db.writer_lock(db_path):
+    with WarehouseLock(db_path):
         con = db.connect(db_path)
-        try:
-            snapshot_id = snapshots.begin_or_resume(con, as_of=as_of)
-        finally:
-            con.close()
+        snapshot_id = _begin(con, as_of)
+        con.close()
         progress(f"snapshot {snapshot_id} (as of {as_of})")
         crawl_dirs = []
         for source in sources or config.enabled_sources():
@@ -137,18 +158,12 @@ def run_snapshot(config, db_path: Path, as_of: dt.date, *, sources=None, env=Non
             if manifest and manifest.get("status") == "complete":
                 progress(f"{source}: already crawled for this snapshot")
             else:
-                crawl_source(config, source, crawl_dir, env=env)
+                outcome = crawl_source(config, source, crawl_dir, env=env)
+                if not outcome.manifest or outcome.manifest.get("status") == "running":
+                    raise UserError(f"{outcome.error} (snapshot {snapshot_id} stays open: "
+                                    "run adtrail snapshot again to continue it)")
             crawl_dirs.append(crawl_dir)
-        con = db.connect(db_path)
-        try:
-            for crawl_dir in crawl_dirs:
-                result = load.load_crawl(con, snapshot_id, crawl_dir)
-                progress(f"loaded {crawl_dir.name}: {result.summary()}")
-            snapshots.complete(con, snapshot_id)
-        finally:
-            con.close()
-        published = publish.publish(db_path, snapshot_id)
-    progress(f"snapshot {snapshot_id} complete; published {published.name}")
+        _load_complete_publish(db.connect(db_path), snapshot_id, crawl_dirs)
     return snapshot_id
 
 
@@ -213,6 +228,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _is_user_facing(error: Exception) -> bool:
+    """Warehouse errors carry a message for the user (what happened, what to do): no traceback."""
+    from warehouse.crawl_folder import CrawlFolderError
+    from warehouse.db import MigrationError
+    from warehouse.lock import WarehouseBusyError
+    from warehouse.publish import NothingPublishedError
+    from warehouse.snapshots import SnapshotError
+
+    return isinstance(error, (CrawlFolderError, MigrationError, WarehouseBusyError, NothingPublishedError,
+                              SnapshotError))
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -220,6 +247,11 @@ def main(argv: list[str] | None = None) -> int:
     except (UserError, ConfigError) as error:
         print(f"adtrail: error: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except Exception as error:
+        if not _is_user_facing(error):
+            raise
+        print(f"adtrail: error: {error}", file=sys.stderr)
+        return EXIT_FAILED
     except KeyboardInterrupt:
         print("adtrail: interrupted; rerun the same command to continue", file=sys.stderr)
         return 130

@@ -81,6 +81,11 @@ def latest_complete(con: duckdb.DuckDBPyConnection) -> int | None:
     return row[0] if row else None
 
 
+def completed_count(con: duckdb.DuckDBPyConnection) -> int:
+    """How many snapshots have completed: the demo's simulated clock counts its weeks with it."""
+    return fetch_one(con, "SELECT count(*) FROM snapshot WHERE status = 'complete'")[0]
+
+
 def complete(con: duckdb.DuckDBPyConnection, snapshot_id: int) -> None:
     """Mark a running snapshot complete: from now on the marts show it. It must hold at least one source."""
     _require_running(con, snapshot_id)

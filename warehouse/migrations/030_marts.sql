@@ -77,6 +77,7 @@ JOIN snapshot_source AS src ON src.snapshot_id = s.snapshot_id;
 -- (from_snapshot_id, to_snapshot_id), so the gap is visible. Synthetic keys are left out (an ad without
 -- an id cannot be followed from one snapshot to the next).
 -- change_kind: new_ad, no_longer_returned (not yet "ended" or "removed": that needs a re-check),
+-- ad_ended (returned in both, and its delivery stop time appeared: the platform says it ended),
 -- spend_grew (same currency; low or high bound rose, or the top bucket opened), reach_grew (reach or
 -- impressions low bound rose), text_changed (bodies, titles, descriptions or captions differ),
 -- page_renamed (one row per advertiser, ad_key NULL).
@@ -128,6 +129,7 @@ matched AS (
         b.spend_open_ended AS open_ended_before, n.spend_open_ended AS open_ended_after,
         b.reach_total AS reach_before, n.reach_total AS reach_after,
         b.impressions_low AS impressions_low_before, n.impressions_low AS impressions_low_after,
+        b.delivery_stop AS delivery_stop_before, n.delivery_stop AS delivery_stop_after,
         b.content_bodies AS bodies_before, n.content_bodies AS bodies_after,
         b.content_titles AS titles_before, n.content_titles AS titles_after,
         b.content_descriptions AS descriptions_before, n.content_descriptions AS descriptions_after,
@@ -150,6 +152,11 @@ ad_change AS (
                     'spend_high', spend_high_before) AS old_value,
         NULL::JSON AS new_value
     FROM matched WHERE NOT in_after
+    UNION ALL BY NAME
+    SELECT *, 'ad_ended' AS change_kind, NULL::JSON AS old_value,
+        json_object('delivery_stop', delivery_stop_after) AS new_value
+    FROM matched
+    WHERE in_before AND in_after AND delivery_stop_before IS NULL AND delivery_stop_after IS NOT NULL
     UNION ALL BY NAME
     SELECT *, 'spend_grew' AS change_kind,
         json_object('currency', currency_before, 'spend_low', spend_low_before,
