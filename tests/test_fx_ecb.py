@@ -168,3 +168,12 @@ def test_bad_input_says_what_happened_and_what_to_do(body, message):
     with pytest.raises(ValueError, match="download it again|check the file|needs updating") as error:
         fx_ecb.parse(body)
     assert message in str(error.value)
+
+
+def test_a_zip_that_would_unpack_far_beyond_the_history_is_refused(monkeypatch):
+    monkeypatch.setattr(fx_ecb, "_MAX_CSV_BYTES", 1_000)  # the real limit (200 MB) works the same way
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("eurofxref-hist.csv", "Date,USD,\n" + "2024-01-02,1.0956,\n" * 100)
+    with pytest.raises(ValueError, match="would unpack to 1,910 bytes, far more than the ECB's history"):
+        fx_ecb.parse(buffer.getvalue())

@@ -40,6 +40,7 @@ _GAPS = {"N/A", ""}
 _MONTHS = {name: number for number, name in enumerate(
     ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
      "November", "December"], start=1)}
+_MAX_CSV_BYTES = 200_000_000  # the whole history is about 2 MB; refuse a zip that would unpack to far more
 _DOWNLOAD_AGAIN = f"download it again (for the whole history: {HIST_ZIP_URL})"
 
 
@@ -166,6 +167,9 @@ def parse_zip(body: bytes, *, source_url: str | None = None) -> list[dict]:
             if len(members) != 1:
                 raise ValueError(f"the zip holds {archive.namelist()}, expected one ECB CSV "
                                  f"(eurofxref-hist.csv); {_DOWNLOAD_AGAIN}")
+            if archive.getinfo(members[0]).file_size > _MAX_CSV_BYTES:
+                raise ValueError(f"{members[0]} would unpack to {archive.getinfo(members[0]).file_size:,} bytes, "
+                                 f"far more than the ECB's history (about 2 MB): not an ECB file; {_DOWNLOAD_AGAIN}")
             text = archive.read(members[0]).decode("utf-8")
     except (zipfile.BadZipFile, EOFError, OSError) as error:
         raise ValueError(f"the zip is damaged or cut short ({error}); {_DOWNLOAD_AGAIN}") from None
