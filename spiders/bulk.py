@@ -98,6 +98,8 @@ class BulkFileSpider(scrapy.Spider):
         spider.folder = CrawlFolder(Path(settings["ADTRAIL_CRAWL_DIR"]))
         spider.crawl_id = settings["ADTRAIL_CRAWL_ID"]
         spider.url = settings.get(cls.url_setting) or cls.default_url
+        # What logs, messages, state files and the manifest show: a key in a mirror's URL never gets there.
+        spider.shown_url = spider.redactor.redact_url(spider.url)
         store = settings.get("ADTRAIL_BULK_STORE") or spider.folder.root.parent.parent / "bulk-store"
         spider.store = Path(store) / cls.name
         spider.max_retries = settings.getint("ADTRAIL_MAX_RETRIES")
@@ -213,7 +215,8 @@ class BulkFileSpider(scrapy.Spider):
     async def on_head(self, response):
         attempt = response.meta["adtrail_attempt"]
         etag, last_modified = _header(response, b"ETag"), _header(response, b"Last-Modified")
-        if response.status == 304 or (response.status == 200 and self.known and _same_file(self.known, etag, last_modified)):
+        unchanged = response.status == 200 and self.known and _same_file(self.known, etag, last_modified)
+        if response.status == 304 or unchanged:
             self.count("not_modified")
             self.reuse_previous()
             return
@@ -224,7 +227,7 @@ class BulkFileSpider(scrapy.Spider):
             return
         if response.status >= 400 and response.status not in (405, 501):  # 405/501: HEAD not offered
             self.stop(f"http_{response.status}", (
-                f"HEAD {self.url} answered HTTP {response.status}; nothing was replaced. Check the setting "
+                f"HEAD {self.shown_url} answered HTTP {response.status}; nothing was replaced. Check the setting "
                 f"{self.url_setting}, or rerun later"))
             return
         fetch = await _in_thread(self.download)
@@ -233,7 +236,7 @@ class BulkFileSpider(scrapy.Spider):
     async def on_head_error(self, failure):
         # robots.txt refusal or a network failure before any header: the streaming GET says more.
         if failure.check(IgnoreRequest):
-            self.stop("ignored", f"{self.url} was not fetched: {failure.getErrorMessage()}")
+            self.stop("ignored", f"{self.shown_url} was not fetched: {failure.getErrorMessage()}")
             return
         self.count("download_errors")
         self.finish(await _in_thread(self.download))
@@ -242,13 +245,13 @@ class BulkFileSpider(scrapy.Spider):
         self.target.parent.mkdir(parents=True, exist_ok=True)
         _link_or_copy(self.store / self.file_name, self.target)
         self.file_entry = {**self._entry_of(self.known), "not_modified": True}
-        self.logger.info("%s unchanged since %s (sha256 %s); not downloaded again", self.url,
+        self.logger.info("%s unchanged since %s (sha256 %s); not downloaded again", self.shown_url,
                          self.known.get("fetched_at"), self.known["sha256"])
 
     def _entry_of(self, meta: dict) -> dict:
         return {"path": f"bulk/{self.file_name}", "kind": "bulk", "sha256": meta["sha256"], "size": meta["size"],
                 "etag": meta.get("etag"), "last_modified": meta.get("last_modified"),
-                "source_url": self.redactor.redact_url(meta["source_url"]), "fetched_at": meta.get("fetched_at")}
+                "source_url": meta["source_url"], "fetched_at": meta.get("fetched_at")}
 
     def finish(self, fetch: Fetch) -> None:
         for name, value in fetch.counts.items():
@@ -264,20 +267,20 @@ class BulkFileSpider(scrapy.Spider):
         if problem:
             self.part.unlink(missing_ok=True)
             self.partial_state.unlink(missing_ok=True)
-            self.stop("damaged_file", f"{self.url}: {problem}; nothing was replaced{self._kept()}: rerun later")
+            self.stop("damaged_file", f"{self.shown_url}: {problem}; nothing was replaced{self._kept()}: rerun later")
             return
         sha256, size = file_sha256(self.part)
         os.replace(self.part, self.target)
         self.partial_state.unlink(missing_ok=True)
         meta = {"sha256": sha256, "size": size, "etag": fetch.etag, "last_modified": fetch.last_modified,
-                "source_url": self.url, "fetched_at": utc_now()}
+                "source_url": self.shown_url, "fetched_at": utc_now()}
         self.store.mkdir(parents=True, exist_ok=True)
         _link_or_copy(self.target, self.store / self.file_name)
         write_json_atomically(self.previous_meta, meta)
         self.count("bulk_files")
         self.count("bytes", size)
         self.file_entry = {**self._entry_of(meta), "not_modified": False}
-        self.logger.info("%s downloaded: %d bytes, sha256 %s", self.url, size, sha256)
+        self.logger.info("%s downloaded: %d bytes, sha256 %s", self.shown_url, size, sha256)
 
     def _kept(self) -> str:
         if not self.known:
@@ -301,7 +304,7 @@ class BulkFileSpider(scrapy.Spider):
 
     def fetch_once(self, counts: dict[str, int]) -> Fetch:
         state = _read_json(self.partial_state)
-        have = self.part.stat().st_size if self.part.exists() and state.get("url") == self.url else 0
+        have = self.part.stat().st_size if self.part.exists() and state.get("url") == self.shown_url else 0
         headers = {"User-Agent": self.user_agent, "Accept-Encoding": "identity"}
         if have and (state.get("etag") or state.get("last_modified")):
             headers["Range"] = f"bytes={have}-"
@@ -320,7 +323,7 @@ class BulkFileSpider(scrapy.Spider):
                 return self._http_error(error, have, counts)
         except OSError as error:  # URLError, refused connection, timeout
             counts["download_errors"] = counts.get("download_errors", 0) + 1
-            return Fetch("incomplete", f"GET {self.url} failed: {getattr(error, 'reason', error)}")
+            return Fetch("incomplete", f"GET {self.shown_url} failed: {getattr(error, 'reason', error)}")
         with response:
             return self._stream(response, have, counts)
 
@@ -329,12 +332,12 @@ class BulkFileSpider(scrapy.Spider):
             return Fetch("not_modified")
         if error.code == 416 and have:  # the partial file no longer fits the server's: start over
             self.part.unlink(missing_ok=True)
-            return Fetch("incomplete", f"GET {self.url} refused the range of the partial file; starting over")
+            return Fetch("incomplete", f"GET {self.shown_url} refused the range of the partial file; starting over")
         if error.code == 429 or error.code >= 500:
             name = "http_429" if error.code == 429 else "http_5xx"
             counts[name] = counts.get(name, 0) + 1
-            return Fetch("incomplete", f"GET {self.url} answered HTTP {error.code}")
-        return Fetch(f"http_{error.code}", f"GET {self.url} answered HTTP {error.code}; nothing was replaced"
+            return Fetch("incomplete", f"GET {self.shown_url} answered HTTP {error.code}")
+        return Fetch(f"http_{error.code}", f"GET {self.shown_url} answered HTTP {error.code}; nothing was replaced"
                      f"{self._kept()}. Check the setting {self.url_setting}, or rerun later")
 
     def _stream(self, response, have: int, counts: dict[str, int]) -> Fetch:
@@ -345,7 +348,8 @@ class BulkFileSpider(scrapy.Spider):
             start, _, size = (response.headers.get("Content-Range") or "").removeprefix("bytes ").partition("/")
             if not start.startswith(f"{have}-"):
                 self.part.unlink(missing_ok=True)
-                return Fetch("incomplete", f"GET {self.url} sent another range than asked ({start}); starting over")
+                return Fetch("incomplete", f"GET {self.shown_url} sent another range than asked ({start}); "
+                             "starting over")
             counts["resumed"] = counts.get("resumed", 0) + 1
             total = int(size) if size.isdigit() else None
         else:
@@ -358,7 +362,7 @@ class BulkFileSpider(scrapy.Spider):
         if have == 0 and ("html" in content_type.lower() or (self.magic and not first.startswith(self.magic))):
             return self._unexpected(first + response.read(EVIDENCE_BYTES), content_type, counts)
         self.part.parent.mkdir(parents=True, exist_ok=True)
-        write_json_atomically(self.partial_state, {"url": self.url, "etag": etag, "last_modified": last_modified})
+        write_json_atomically(self.partial_state, {"url": self.shown_url, "etag": etag, "last_modified": last_modified})
         arrived = have
         try:
             with open(self.part, "ab" if have else "wb") as sink:
@@ -369,12 +373,12 @@ class BulkFileSpider(scrapy.Spider):
                     chunk = response.read(CHUNK)
         except OSError as error:  # the connection broke mid-body; what arrived stays for the resume
             counts["download_errors"] = counts.get("download_errors", 0) + 1
-            return Fetch("incomplete", f"GET {self.url} broke off after {arrived} bytes ({error}); rerun the "
+            return Fetch("incomplete", f"GET {self.shown_url} broke off after {arrived} bytes ({error}); rerun the "
                          "same command to resume with a Range request")
         counts["bytes_downloaded"] = counts.get("bytes_downloaded", 0) + arrived - have
         if total is not None and arrived < total:
             counts["truncated_body"] = counts.get("truncated_body", 0) + 1
-            return Fetch("incomplete", f"GET {self.url} broke off after {arrived} of {total} bytes; rerun the "
+            return Fetch("incomplete", f"GET {self.shown_url} broke off after {arrived} of {total} bytes; rerun the "
                          f"same command to resume from byte {arrived} with a Range request")
         return Fetch("complete", etag=etag, last_modified=last_modified)
 
@@ -386,7 +390,7 @@ class BulkFileSpider(scrapy.Spider):
         opening = " ".join(evidence[:80].decode("utf-8", "replace").split())
         what = "an HTML page" if "html" in content_type.lower() or opening.startswith("<") else "something else"
         return Fetch("not_a_file", (
-            f"GET {self.url} sent {what} (Content-Type {content_type or 'none'}, starting {opening!r}) instead "
+            f"GET {self.shown_url} sent {what} (Content-Type {content_type or 'none'}, starting {opening!r}) instead "
             f"of {self.expected}; nothing was replaced{self._kept()}. The first bytes are in "
             f"state/unexpected-body. Check the setting {self.url_setting}, or rerun later"))
 

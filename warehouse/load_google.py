@@ -49,6 +49,14 @@ class GoogleLoadResult:
     def items_loaded(self) -> int:
         return sum(self.rows.values())
 
+    @property
+    def already_loaded(self) -> bool:  # the name warehouse.load.LoadResult uses
+        return self.skipped
+
+    @property
+    def message(self) -> str:
+        return self.summary()
+
     def summary(self) -> str:
         if self.skipped:
             return f"{self.source}: already loaded into snapshot {self.snapshot_id}; nothing changed"
@@ -98,7 +106,7 @@ def load_google_file(con, snapshot_id: int, path: Path, *, source: str = SOURCE,
                 if member.kind is bundle.OTHER:
                     result.unknown_members.append(name)
                 _insert_raw(con, member, provenance, loaded_at)
-                rows = con.execute("SELECT count(*) FROM google_stage").fetchone()[0]
+                rows = fetch_one(con, "SELECT count(*) FROM google_stage")[0]
                 result.rows[member.kind.name] = result.rows.get(member.kind.name, 0) + rows
                 if member.kind.grain:
                     _insert_amounts(con, member, provenance, result)
@@ -108,10 +116,9 @@ def load_google_file(con, snapshot_id: int, path: Path, *, source: str = SOURCE,
         con.execute("INSERT INTO core_ad BY NAME SELECT * FROM google_core_ad(?, ?)", [snapshot_id, source])
         con.execute("INSERT INTO core_ad_country_reach BY NAME SELECT * FROM google_core_ad_country(?, ?)",
                     [snapshot_id, source])
-        result.observations, result.amounts = con.execute(
-            "SELECT (SELECT count(*) FROM google_spend_observation WHERE snapshot_id = $1 AND source = $2), "
-            "(SELECT count(*) FROM google_spend_amount WHERE snapshot_id = $1 AND source = $2)",
-            [snapshot_id, source]).fetchone()
+        result.observations, result.amounts = fetch_one(
+            con, "SELECT (SELECT count(*) FROM google_spend_observation WHERE snapshot_id = $1 AND source = $2), "
+            "(SELECT count(*) FROM google_spend_amount WHERE snapshot_id = $1 AND source = $2)", [snapshot_id, source])
         if transaction:
             con.execute("COMMIT")
     except Exception:

@@ -299,7 +299,8 @@ def _check_whole_numbers(con, member: Member, table: str) -> None:
     probes = " UNION ALL ".join(
         f"(SELECT row_number, {_sql_text(c)}, {_quote(c)} FROM {table} WHERE {_quote(c)} IS NOT NULL "
         f"AND TRY_CAST({_quote(c)} AS BIGINT) IS NULL LIMIT 1)" for c in columns)
-    bad = con.execute(f"SELECT * FROM ({probes}) ORDER BY 1 LIMIT 1").fetchone()
+    found = con.execute(f"SELECT * FROM ({probes}) ORDER BY 1 LIMIT 1").fetchall()
+    bad = found[0] if found else None
     if bad:
         raise BundleError(f"{member.name} row {bad[0]}: {bad[1]} is {bad[2]!r}, not a whole amount; Google "
                           "publishes whole currency units, so the file is damaged or not Google's: download "
