@@ -117,9 +117,13 @@ def _load_complete_publish(con, snapshot_id: int, crawl_dirs: list[Path]) -> Non
     from warehouse import load, publish, snapshots
 
     try:
-        for crawl_dir in crawl_dirs:
-            result = load.load_crawl(con, snapshot_id, crawl_dir, accept_unfinished=True)
+        results = [load.load_crawl(con, snapshot_id, crawl_dir, accept_unfinished=True) for crawl_dir in crawl_dirs]
+        for result in results:
             progress(result.message)
+        if all(result.already_loaded for result in results) and snapshots.discard_if_empty(con, snapshot_id):
+            progress("nothing new to load: the warehouse is unchanged")
+            con.close()
+            return
         snapshots.complete(con, snapshot_id)
     except BaseException:
         con.close()

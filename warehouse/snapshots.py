@@ -110,6 +110,17 @@ def fail(con: duckdb.DuckDBPyConnection, snapshot_id: int, error: str) -> None:
     )
 
 
+def discard_if_empty(con: duckdb.DuckDBPyConnection, snapshot_id: int) -> bool:
+    """Remove a running snapshot that holds no source (everything given was already loaded), so that
+    loading the same input twice leaves no trace. True when it was removed."""
+    _require_running(con, snapshot_id)
+    sources = fetch_one(con, "SELECT count(*) FROM snapshot_source WHERE snapshot_id = ?", [snapshot_id])[0]
+    if sources:
+        return False
+    con.execute("DELETE FROM snapshot WHERE snapshot_id = ? AND status = 'running'", [snapshot_id])
+    return True
+
+
 def _require_running(con: duckdb.DuckDBPyConnection, snapshot_id: int) -> None:
     status = snapshot_status(con, snapshot_id)
     if status is None:
