@@ -217,12 +217,14 @@ def plural(count: int, noun: str) -> str:
 
 def rate_text(row: dict) -> str:
     """Which rates a USD figure rests on and their precision: "ecb daily, 2026-01-05 to 2026-01-08"."""
+    by_platform = row.get("ads_converted_by_platform") or 0
+    platform_note = f"; {plural(by_platform, 'ad')} in USD as the platform converted it" if by_platform else ""
     if not row["usd_rates_used"]:
         return "not loaded"
     if row["usd_rates_used"] == "identity exact":
-        return "none needed (amounts in USD)"
+        return "none needed (amounts in USD)" + platform_note
     first, last = row["usd_rate_period_first"], row["usd_rate_period_last"]
-    return f"{row['usd_rates_used']}, {first}" + (f" to {last}" if last != first else "")
+    return f"{row['usd_rates_used']}, {first}" + (f" to {last}" if last != first else "") + platform_note
 
 
 # ---------------------------------------------------------------- CSV downloads

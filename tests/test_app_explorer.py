@@ -5,6 +5,7 @@ Expected figures are computed here from the seed (amounts, rates), never read ba
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import math
 from pathlib import Path
@@ -12,7 +13,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.test_app_seed import FORMULA_NAME, MARKUP_NAME, SEED_ADS, bdt_rate_for, load_snapshot, seed_warehouse, usd_low
+from tests.test_app_seed import (
+    FORMULA_NAME, GOOGLE_CREATIVES, MARKUP_NAME, SEED_ADS, bdt_rate_for, load_snapshot, seed_warehouse, usd_low,
+)
 
 from warehouse import db, fx, publish
 from warehouse.lock import WarehouseLock
@@ -194,3 +197,26 @@ def test_a_rate_loaded_later_fills_the_gap_once_published_again(tmp_path, monkey
     assert brl["Spend in USD"] == f"{math.floor(500 / 5.5)}–{math.ceil(599 / 5.5)} USD"
     assert brl["USD rate"] == "user daily, 2025-12-15"
     assert not any("rate not loaded" in warning.value for warning in app.warning)
+
+
+def google_creatives() -> list[dict]:
+    with GOOGLE_CREATIVES.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_google_ads_by_country_in_usd_as_google_converted_them(tmp_path, monkeypatch):
+    db_path = seed_warehouse(tmp_path, google=True)
+    app = run_app(db_path, monkeypatch, platform="google", country="US")
+    us = [row for row in google_creatives() if "US" in [region.strip() for region in row["Regions"].split(",")]]
+    low = sum(int(row["Spend_Range_Min_USD"]) for row in us)
+    open_top = any(not row["Spend_Range_Max_USD"] for row in us)
+    assert metrics(app)["Ads"] == str(len(us))
+    expected = f"at least {low:,} USD" if open_top else \
+        f"{low:,}–{sum(int(row['Spend_Range_Max_USD']) for row in us):,} USD"
+    assert metrics(app)["Spend in USD"] == expected
+    usd = table(app, "Currency")[0]
+    assert usd["USD rate"] == f"none needed (amounts in USD); {len(us)} ads in USD as the platform converted it"
+    assert {row["Advertiser"] for row in table(app, "Advertiser")} == {row["Advertiser_Name"] for row in us}
+    platforms = app.sidebar.multiselect[0]  # the most ads first
+    assert platforms.options == [f"google ({len(google_creatives())} ads)", f"meta ({len(SEED_ADS[1])} ads)"]
+    assert platforms.value == ["google"]

@@ -4,7 +4,9 @@ crawl folders written by ``tests.crawl_factory``, then ``load.load_crawl``, ``sn
 ``analysis/assumptions.toml``.
 
 Snapshot 1 (as of 2026-01-12) holds five Meta ads; snapshot 2 (2026-01-19) the same ads, one grown, and
-one new. Advertiser names carry a spreadsheet formula and HTML/Markdown on purpose. BDT has rates (a user
+one new. With ``google=True`` each snapshot also loads a google_political_bundle crawl holding the bundle
+written from Google's column documentation (tests/fixtures/google_bundle/current), through
+``warehouse.load_google.load_google_crawl``. Advertiser names carry a spreadsheet formula and HTML/Markdown on purpose. BDT has rates (a user
 table), BRL has none: its ad is the "rate not loaded" gap. The tests compute what the app must show from
 ``SEED_ADS`` and ``BDT_PER_USD`` below, never from the app.
 
@@ -14,15 +16,20 @@ The test in this file checks the seed itself: what the marts hold is what the se
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from analysis.fx import install_fx_rule
-from tests.crawl_factory import meta_ad_item, write_crawl
-from warehouse import db, fx, load, publish, snapshots
+from tests.crawl_factory import iso, meta_ad_item, scope_hash, write_crawl
+from warehouse import db, fx, load, load_google, publish, snapshots
 from warehouse.lock import WarehouseLock
 from warehouse.queries import run_query
 
+GOOGLE_BUNDLE = Path(__file__).resolve().parent / "fixtures" / "google_bundle" / "current"
+GOOGLE_CREATIVES = GOOGLE_BUNDLE / "google-political-ads-creative-stats.csv"
 AS_OF = {1: dt.date(2026, 1, 12), 2: dt.date(2026, 1, 19)}
 FORMULA_NAME = '=HYPERLINK("http://evil.example","click")'
 MARKUP_NAME = "<script>alert(1)</script> **Janata** _Forum_"
@@ -95,7 +102,29 @@ def write_rates(path: Path) -> Path:
     return path
 
 
-def load_snapshot(db_path: Path, number: int, crawl_root: Path) -> Path:
+def write_google_crawl(crawl_dir: Path, crawl_id: str, fetched_at: dt.datetime) -> Path:
+    """A complete google_political_bundle crawl folder: the bundle zip as a bulk file in the manifest."""
+    bundle = crawl_dir / "bulk" / "google-political-ads-transparency-bundle.zip"
+    bundle.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(bundle, "w", zipfile.ZIP_DEFLATED) as archive:
+        for csv_file in sorted(GOOGLE_BUNDLE.glob("*.csv")):
+            archive.write(csv_file, csv_file.name)
+    data = bundle.read_bytes()
+    scope = {"bundle": "google-political-ads-transparency-bundle.zip"}
+    manifest = {
+        "format": "adtrail-crawl/1", "crawl_id": crawl_id, "source": "google_political_bundle", "platform": "google",
+        "scope": scope, "scope_hash": scope_hash(scope), "started_at": iso(fetched_at), "finished_at": iso(fetched_at),
+        "status": "complete", "finish_reason": "finished", "error": None, "cursor": None, "counts": {"files": 1},
+        "files": [{"path": "bulk/" + bundle.name, "kind": "bulk", "sha256": hashlib.sha256(data).hexdigest(),
+                   "size": len(data), "source_url": "https://storage.googleapis.com/political-csv/" + bundle.name,
+                   "fetched_at": iso(fetched_at)}],
+        "code_version": "tests",
+    }
+    (crawl_dir / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    return crawl_dir
+
+
+def load_snapshot(db_path: Path, number: int, crawl_root: Path, *, google: bool = False) -> Path:
     """Load seed snapshot ``number`` into the warehouse and publish it; returns the published copy."""
     crawl_id = f"app_seed_w{number}"
     fetched_at = dt.datetime.combine(AS_OF[number], dt.time(6), tzinfo=dt.UTC)
@@ -107,15 +136,18 @@ def load_snapshot(db_path: Path, number: int, crawl_root: Path) -> Path:
         fx.import_rates_file(con, write_rates(crawl_root / "rates.csv"))
         snapshot_id = snapshots.begin_or_resume(con, AS_OF[number], "tests")
         load.load_crawl(con, snapshot_id, crawl)
+        if google:
+            google_crawl = write_google_crawl(crawl_root / f"google_w{number}", f"google_w{number}", fetched_at)
+            load_google.load_google_crawl(con, snapshot_id, google_crawl)
         snapshots.complete(con, snapshot_id)
         return publish.publish(con, snapshot_id)
 
 
-def seed_warehouse(root: Path, *, snapshots_wanted: int = 1, demo: bool = False) -> Path:
+def seed_warehouse(root: Path, *, snapshots_wanted: int = 1, demo: bool = False, google: bool = False) -> Path:
     """A warehouse under ``root`` (under data/demo/ when ``demo``) with seed snapshots 1..n published."""
     db_path = root / "data" / ("demo" if demo else "warehouse") / "adtrail.duckdb"
     for number in range(1, snapshots_wanted + 1):
-        load_snapshot(db_path, number, root / "crawls")
+        load_snapshot(db_path, number, root / "crawls", google=google)
     return db_path
 
 

@@ -82,6 +82,8 @@ SELECT
     min(rate_period) AS usd_rate_period_first,
     max(rate_period) AS usd_rate_period_last,
     max(fx_rule_version) AS fx_rule_version,
+    -- Google publishes its amounts already in USD, converted by Google (its own rate, not adtrail's)
+    count(*) FILTER (WHERE platform_fields->>'spend_conversion' = 'platform') AS ads_converted_by_platform,
     count(*) FILTER (WHERE possibly_incomplete) AS possibly_incomplete_ads,
     count(*) FILTER (WHERE source_status = 'failed') AS ads_from_failed_sources,
     min(delivery_start) AS first_delivery_start,
