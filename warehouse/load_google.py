@@ -65,7 +65,9 @@ class GoogleLoadResult:
         kinds = ", ".join(f"{kind} {count}" for kind, count in sorted(self.rows.items()))
         text = f"{self.source}: {self.items_loaded} rows ({kinds}); {self.observations} spend observations"
         if self.unparsed_labels:
-            text += f"; bucket labels not understood (bounds left empty): {self.unparsed_labels}"
+            shown = dict(sorted(self.unparsed_labels.items(), key=lambda kv: -kv[1])[:5])
+            text += (f"; {len(self.unparsed_labels)} bucket labels not understood, bounds left empty "
+                     f"(most frequent: {shown})")
         if self.unknown_members:
             text += f"; CSVs not known, kept whole: {', '.join(self.unknown_members)}"
         return text
