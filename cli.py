@@ -114,9 +114,11 @@ def _begin(con, as_of: dt.date) -> int:
 
 def _load_complete_publish(con, snapshot_id: int, crawl_dirs: list[Path]) -> None:
     """Load each crawl folder, complete the snapshot and publish it. Closes ``con``."""
+    from analysis.fx import install_fx_rule
     from warehouse import load, publish, snapshots
 
     try:
+        install_fx_rule(con)
         results = [load.load_crawl(con, snapshot_id, crawl_dir, accept_unfinished=True) for crawl_dir in crawl_dirs]
         for result in results:
             progress(result.message)
@@ -184,6 +186,44 @@ def command_snapshot(args) -> int:
     return EXIT_OK
 
 
+# ---------------------------------------------------------------- fx
+
+
+def command_fx_import(args) -> int:
+    """Load exchange-rate files (ECB, World Bank, or the user's own table) and republish."""
+    from analysis.fx import install_fx_rule
+    from warehouse import db, fx, publish, snapshots
+    from warehouse.lock import WarehouseLock
+
+    config = load_config(args.config)
+    db_path = Path(args.db) if args.db else config.db_path
+    with WarehouseLock(db_path):
+        con = db.connect(db_path)
+        try:
+            install_fx_rule(con)
+            for file_name in args.files:
+                try:
+                    result = fx.import_rates_file(con, file_name)
+                except (OSError, ValueError) as error:
+                    raise UserError(f"{file_name}: {error}; nothing of it was loaded") from None
+                progress(f"{file_name}: {result.kind}, {result.rates} rates, {result.added} new")
+            missing_usd = fx.user_rates_without_usd(con)
+            if missing_usd:
+                progress(f"warning: {missing_usd} of your EUR-based rates have no USD per EUR rate for their "
+                         "date, so amounts in those currencies stay unconverted: import ECB rates too")
+            latest = snapshots.latest_complete(con)
+        except BaseException:
+            con.close()
+            raise
+        if latest is None:
+            con.close()
+            progress("rates loaded; readers see them once a snapshot is published")
+        else:
+            published = publish.publish(con, latest)  # closes con
+            progress(f"republished snapshot {latest} with the new rates: {published.name}")
+    return EXIT_OK
+
+
 # ---------------------------------------------------------------- demo
 
 
@@ -224,6 +264,13 @@ def build_parser() -> argparse.ArgumentParser:
     snapshot.add_argument("--source", action="append", help="only this source (repeatable)")
     snapshot.set_defaults(run=command_snapshot)
 
+    fx_command = commands.add_parser("fx", help="exchange rates")
+    fx_commands = fx_command.add_subparsers(dest="fx_command", required=True, metavar="ACTION")
+    fx_import = fx_commands.add_parser("import", help="load rate files: ECB, World Bank, or your own CSV")
+    fx_import.add_argument("files", nargs="+", metavar="FILE")
+    fx_import.add_argument("--db", help="warehouse file (default: $ADTRAIL_DB or the configuration's)")
+    fx_import.set_defaults(run=command_fx_import)
+
     demo = commands.add_parser("demo", help="generate a world, crawl it with the real spiders, load, publish")
     demo.add_argument("--db", help="demo warehouse file (default: data/demo/adtrail.duckdb)")
     demo.add_argument("--no-app", action="store_true", help="print the summary only; do not start the app")
@@ -256,6 +303,10 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"adtrail: error: {error}", file=sys.stderr)
         return EXIT_FAILED
+    except BrokenPipeError:
+        # the reader (head, less) stopped early: not an error of ours
+        sys.stderr.close()
+        return EXIT_OK
     except KeyboardInterrupt:
         print("adtrail: interrupted; rerun the same command to continue", file=sys.stderr)
         return 130

@@ -17,12 +17,13 @@ from pathlib import Path
 DEFAULTS: dict = {
     "warehouse": {
         "db": "data/adtrail.duckdb",  # ADTRAIL_DB overrides
-        "crawl_dir": "data/crawls",  # ADTRAIL_CRAWL_DIR overrides
+        "crawl_dir": "data/crawls",  # ADTRAIL_CRAWL_ROOT overrides
     },
     "crawl": {
         "max_retries": 5,  # per page, before the crawl stops with its cursor saved
         "backoff_base_seconds": 30.0,
         "backoff_max_seconds": 900.0,
+        "max_wait_seconds": 3600.0,  # a platform asking for a longer wait stops the crawl instead
     },
     "sources": {
         "meta_ads_archive": {
@@ -48,6 +49,7 @@ CRAWL_SETTING_NAMES = {
     "max_retries": "ADTRAIL_MAX_RETRIES",
     "backoff_base_seconds": "ADTRAIL_BACKOFF_BASE_SECONDS",
     "backoff_max_seconds": "ADTRAIL_BACKOFF_MAX_SECONDS",
+    "max_wait_seconds": "ADTRAIL_MAX_WAIT_SECONDS",
 }
 # Scope keys: what a source asks for. Stored (terms hashed) with each snapshot_source row.
 SCOPE_KEYS: dict[str, tuple[str, ...]] = {
@@ -73,7 +75,7 @@ class Config:
 
     @property
     def crawl_root(self) -> Path:
-        return Path(os.environ.get("ADTRAIL_CRAWL_DIR") or self.values["warehouse"]["crawl_dir"])
+        return Path(os.environ.get("ADTRAIL_CRAWL_ROOT") or self.values["warehouse"]["crawl_dir"])
 
     def enabled_sources(self) -> list[str]:
         return [name for name, source in self.values["sources"].items() if source.get("enabled")]

@@ -25,6 +25,7 @@ class CrawlOutcome:
     crawl_dir: Path
     returncode: int
     manifest: dict | None
+    stderr_tail: str = ""
 
     @property
     def complete(self) -> bool:
@@ -34,6 +35,8 @@ class CrawlOutcome:
     def error(self) -> str | None:
         if self.manifest and self.manifest.get("error"):
             return self.manifest["error"]
+        if self.returncode == EXIT_STOPPED:
+            return self.stderr_tail or f"the {self.source} crawl could not start; see {self.crawl_dir / 'crawl.log'}"
         if self.returncode not in (EXIT_COMPLETE, EXIT_STOPPED):
             return (f"the {self.source} crawl crashed (exit code {self.returncode}); see "
                     f"{self.crawl_dir / 'crawl.log'}, then rerun: it continues from its saved cursor")
@@ -59,5 +62,11 @@ def run_crawl(source: str, crawl_dir: Path, *, scope: dict, settings: dict[str, 
     project_root = Path(__file__).resolve().parents[1]
     child_env = dict(os.environ if env is None else env)
     child_env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(project_root), child_env.get("PYTHONPATH")]))
-    completed = subprocess.run(command, env=child_env, stdin=subprocess.DEVNULL, check=False)
-    return CrawlOutcome(source, Path(crawl_dir), completed.returncode, read_manifest(crawl_dir))
+    # stderr passes through line by line (progress), and its last lines are kept for the error message.
+    tail: list[str] = []
+    with subprocess.Popen(command, env=child_env, stdin=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                          text=True, errors="replace") as child:
+        for line in child.stderr:
+            sys.stderr.write(line)
+            tail = (tail + [line.rstrip()])[-3:]
+    return CrawlOutcome(source, Path(crawl_dir), child.returncode, read_manifest(crawl_dir), "\n".join(tail))
