@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -298,15 +299,15 @@ def main(argv: list[str] | None = None) -> int:
     except (UserError, ConfigError) as error:
         print(f"adtrail: error: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:
+        # the reader (head, less) stopped early: not an error of ours; silence the final flush too
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except Exception as error:
         if not _is_user_facing(error):
             raise
         print(f"adtrail: error: {error}", file=sys.stderr)
         return EXIT_FAILED
-    except BrokenPipeError:
-        # the reader (head, less) stopped early: not an error of ours
-        sys.stderr.close()
-        return EXIT_OK
     except KeyboardInterrupt:
         print("adtrail: interrupted; rerun the same command to continue", file=sys.stderr)
         return 130
