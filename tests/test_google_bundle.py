@@ -324,3 +324,14 @@ def test_changed_bundle_file_refused_before_anything_is_loaded(tmp_path):
         load_google.load_google_crawl(con, snapshot_id, folder)
     assert con.execute("SELECT count(*) FROM snapshot_source").fetchall() == [(0,)]
     con.close()
+
+
+def test_files_that_are_not_the_bundle_are_refused(warehouse, tmp_path):
+    page = tmp_path / "google-political-ads-transparency-bundle.zip"
+    page.write_text("<!DOCTYPE html><html><body>Service Unavailable</body></html>\n")
+    with pytest.raises(BundleError, match="not one of the files of Google's political ads bundle"):
+        load_google.load_google_file(warehouse, 1, page)
+    empty = make_zip(tmp_path / "empty.zip", {"README.txt": "nothing here"})
+    with pytest.raises(BundleError, match="the zip holds no CSV"):
+        load_google.load_google_file(warehouse, 1, empty)
+    assert warehouse.execute("SELECT count(*) FROM raw_google_other").fetchall() == [(0,)]

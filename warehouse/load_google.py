@@ -104,7 +104,7 @@ def load_google_file(con, snapshot_id: int, path: Path, *, source: str = SOURCE,
         loaded_at = dt.datetime.now(dt.UTC).isoformat()
         with bundle.member_files(path, work_dir) as members:
             for name, csv_path in members:
-                member = bundle.stage(con, csv_path, name)
+                member = bundle.stage(con, csv_path, name, lone_file=not bundle.is_zip(path))
                 if member.kind is bundle.OTHER:
                     result.unknown_members.append(name)
                 _insert_raw(con, member, provenance, loaded_at)

@@ -261,10 +261,14 @@ def member_files(path: Path, work_dir: Path | None = None) -> Iterator[Iterator[
         raise BundleError(f"not a readable zip ({error}); the download was probably cut short: "
                           "crawl again, it resumes where it stopped") from None
     with archive, tempfile.TemporaryDirectory(prefix="adtrail-google-", dir=work_dir) as scratch:
+        csv_members = [i for i in archive.infolist() if not i.is_dir() and i.filename.lower().endswith(".csv")]
+        if not csv_members:
+            names = ", ".join(archive.namelist()[:5]) or "nothing"
+            raise BundleError(f"the zip holds no CSV (it has {names}); it is not Google's bundle: check the "
+                              "download URL (setting GOOGLE_BUNDLE_URL) or the file given")
+
         def extract() -> Iterator[tuple[str, Path]]:
-            for info in archive.infolist():
-                if info.is_dir() or not info.filename.lower().endswith(".csv"):
-                    continue
+            for info in csv_members:
                 target = Path(scratch) / "member.csv"
                 try:
                     with archive.open(info) as source, open(target, "wb") as sink:
@@ -277,8 +281,12 @@ def member_files(path: Path, work_dir: Path | None = None) -> Iterator[Iterator[
         yield extract()
 
 
-def stage(con, csv_path: Path, member_name: str, table: str = "google_stage") -> Member:
-    """Stage one CSV as a temporary table (row_number first, then every column as text) and classify it."""
+def stage(con, csv_path: Path, member_name: str, table: str = "google_stage", *, lone_file: bool = False) -> Member:
+    """Stage one CSV as a temporary table (row_number first, then every column as text) and classify it.
+
+    A CSV inside the bundle that no rule knows is kept whole (kind ``other``); a file given on its own
+    must be one of the bundle's, else it is refused.
+    """
     con.execute(f"DROP TABLE IF EXISTS {table}")
     try:
         con.execute(f"CREATE TEMP TABLE {table} AS SELECT row_number() OVER () AS row_number, * "
@@ -288,6 +296,9 @@ def stage(con, csv_path: Path, member_name: str, table: str = "google_stage") ->
                           "download the bundle again") from None
     header = [row[0] for row in con.execute(f"DESCRIBE {table}").fetchall()][1:]
     member = classify(member_name, header)
+    if member.kind is OTHER and lone_file:
+        raise BundleError(f"{member_name} is not one of the files of Google's political ads bundle (header: "
+                          f"{', '.join(member.header[:8])}); give the bundle zip or one of its CSVs")
     _check_whole_numbers(con, member, table)
     return member
 
@@ -371,10 +382,7 @@ def parse_google_bundle(path: Path, *, batch_rows: int = 10_000) -> Iterator[dic
     try:
         with member_files(path) as members:
             for name, csv_path in members:
-                member = stage(con, csv_path, name)
-                if member.kind is OTHER and not is_zip(path):
-                    raise BundleError(f"{name} is not one of the files of Google's political ads bundle "
-                                      f"(header: {', '.join(member.header[:8])}…)")
+                member = stage(con, csv_path, name, lone_file=not is_zip(path))
                 buckets = _bucket_columns(member)
                 cursor = con.execute(
                     f"SELECT row_number, {raw_projection(member, list(PARSE_COLUMNS))} FROM google_stage "
