@@ -231,10 +231,12 @@ def show_weeks(reader, snapshot: Snapshot, filters: Filters, currency: str) -> N
 def show_regions(reader, snapshot: Snapshot, filters: Filters, currency: str) -> None:
     st.subheader(f"Regions, ranked by spend in {currency}")
     regions = reader.query("explorer_regions", **filters.params(snapshot), rank_currency=currency, row_limit=TOP_ROWS)
-    st.caption("Basis: derived. Each ad's disclosed spend shared out by the platform's delivery share per region "
-               "(never added to disclosed totals). Region names are the platform's own.")
+    st.caption("Basis per row. Meta: derived, each ad's disclosed spend shared out by the platform's delivery share "
+               "per region. Google: disclosed, each advertiser's lifetime spend per region as Google published it "
+               "(left out when a delivery date is chosen: it has no dates). The two are never added together; "
+               "region names are the platform's own.")
     chart = _chart_rows(regions, currency).with_columns(
-        region_label=pl.format("{}. {} ({})", "spend_rank", "region", "platform"))
+        region_label=pl.format("{}. {} ({}, {})", "spend_rank", "region", "platform", "spend_basis"))
     if chart.is_empty():
         st.text(f"No region has a spend figure in {currency} under these filters.")
     else:
@@ -244,11 +246,12 @@ def show_regions(reader, snapshot: Snapshot, filters: Filters, currency: str) ->
     shown = regions.filter(pl.col("all_currencies") if currency == "USD" else pl.col("currency") == currency)
     st.dataframe(pl.DataFrame({
         "Rank": shown["spend_rank"].to_list(), "Region": shown["region"].to_list(),
-        "Platform": shown["platform"].to_list(), "Ads": shown["ads"].to_list(),
-        "Spend (derived)": [usd_text(row) if currency == "USD" else range_text(row["spend_low"], row["spend_high"], currency)
-                            for row in shown.to_dicts()],
-    }, schema_overrides={"Rank": pl.Int64, "Region": pl.String, "Platform": pl.String, "Ads": pl.Int64,
-                         "Spend (derived)": pl.String}), hide_index=True)
+        "Platform": shown["platform"].to_list(), "Basis": shown["spend_basis"].to_list(),
+        "Advertisers": shown["advertisers"].to_list(),
+        "Spend": [usd_text(row) if currency == "USD" else range_text(row["spend_low"], row["spend_high"], currency)
+                  for row in shown.to_dicts()],
+    }, schema_overrides={"Rank": pl.Int64, "Region": pl.String, "Platform": pl.String, "Basis": pl.String,
+                         "Advertisers": pl.Int64, "Spend": pl.String}), hide_index=True)
     common.download_table(regions, "regions", snapshot)
 
 

@@ -76,4 +76,4 @@ def test_the_explorer_tables_download_with_snapshot_basis_and_neutralised_names(
     assert "'" + FORMULA_NAME in names and FORMULA_NAME not in names
     assert MARKUP_NAME in names  # HTML is plain text in a CSV: kept as the source wrote it
     region_rows = read_csv(csv_bytes(regions))
-    assert {row[region_rows[0].index("spend_basis")] for row in region_rows[1:]} == {"derived"}
+    assert {row[region_rows[0].index("spend_basis")] for row in region_rows[1:]} == {"derived"}  # Meta's shares

@@ -14,7 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.test_app_seed import (
-    FORMULA_NAME, GOOGLE_CREATIVES, MARKUP_NAME, SEED_ADS, bdt_rate_for, load_snapshot, seed_warehouse, usd_low,
+    FORMULA_NAME, GOOGLE_BUNDLE, GOOGLE_CREATIVES, MARKUP_NAME, SEED_ADS, bdt_rate_for, load_snapshot, seed_warehouse, usd_low,
 )
 
 from warehouse import db, fx, publish
@@ -81,7 +81,7 @@ def test_every_figure_names_snapshot_and_basis_and_every_table_downloads(seeded,
     app = run_app(seeded, monkeypatch, snapshot="1")
     captions = [caption.value for caption in app.caption]
     assert any(caption.startswith("Snapshot 1 (as of 2026-01-12) · basis: disclosed") for caption in captions)
-    assert any(caption.startswith("Basis: derived.") for caption in captions)  # the regions
+    assert any(caption.startswith("Basis per row. Meta: derived") for caption in captions)  # the regions
     labels = [button.label for button in app.get("download_button")]
     assert labels == ["Download CSV", "CSV for Excel (UTF-8 with BOM)"] * len(app.dataframe)
 
@@ -117,7 +117,8 @@ def test_weeks_mark_the_newest_days_possibly_incomplete(seeded, monkeypatch):
 
 def test_regions_are_a_ranked_derived_share_of_spend(seeded, monkeypatch):
     app = run_app(seeded, monkeypatch, snapshot="1", **{"in": "BDT"})
-    regions = [(row["Rank"], row["Region"], row["Spend (derived)"]) for row in table(app, "Region")]
+    assert {row["Basis"] for row in table(app, "Region")} == {"derived"}
+    regions = [(row["Rank"], row["Region"], row["Spend"]) for row in table(app, "Region")]
     assert regions == [
         (1, "Sylhet Division", "at least 100,000 BDT"),
         (2, "Dhaka Division", f"{round(100 * 0.75 + 1000):,}–{math.ceil(199 * 0.75 + 1499):,} BDT"),
@@ -220,3 +221,19 @@ def test_google_ads_by_country_in_usd_as_google_converted_them(tmp_path, monkeyp
     platforms = app.sidebar.multiselect[0]  # the most ads first
     assert platforms.options == [f"google ({len(google_creatives())} ads)", f"meta ({len(SEED_ADS[1])} ads)"]
     assert platforms.value == ["google"]
+
+
+def test_google_regions_are_disclosed_and_ranked_beside_meta_derived_ones(tmp_path, monkeypatch):
+    db_path = seed_warehouse(tmp_path, google=True)
+    app = run_app(db_path, monkeypatch, country="US", **{"in": "USD"})
+    with (GOOGLE_BUNDLE / "google-political-ads-advertiser-geo-spend.csv").open(encoding="utf-8") as handle:
+        geo = [row for row in csv.DictReader(handle) if row["Country"] == "US"]
+    # Google rounds to a step (the greatest common divisor of the file's amounts): v stands for v ± step/2
+    step = math.gcd(*(int(row["Spend_USD"]) for row in geo if int(row["Spend_USD"])))
+    expected = sorted(((int(row["Spend_USD"]), row["Country_Subdivision_Primary"]) for row in geo), reverse=True)
+    rows = table(app, "Region")
+    assert [(row["Region"], row["Platform"], row["Basis"], row["Spend"]) for row in rows] == [
+        (region, "google", "disclosed", f"{max(amount - step // 2, 0):,}–{amount + step // 2:,} USD")
+        for amount, region in expected]
+    with_dates = run_app(db_path, monkeypatch, country="US", **{"from": "2024-01-01"})
+    assert table(with_dates, "Region") == []  # lifetime totals have no dates
