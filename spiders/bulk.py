@@ -60,6 +60,8 @@ class Fetch:
     message: str = ""
     etag: str | None = None
     last_modified: str | None = None
+    sha256: str | None = None  # of the whole file, once complete and checked
+    size: int | None = None
     counts: dict[str, int] = field(default_factory=dict)
 
 
@@ -199,7 +201,7 @@ class BulkFileSpider(scrapy.Spider):
         self.earlier = self.folder.read_manifest() or {}
         self.earlier.setdefault("started_at", utc_now())
         self._write_manifest("running", None, self.earlier)
-        self.known = self.previous()
+        self.known = await _in_thread(self.previous)  # hashing a large file stays off the reactor
         yield self.head_request(0)
 
     def head_request(self, attempt: int) -> scrapy.Request:
@@ -215,8 +217,9 @@ class BulkFileSpider(scrapy.Spider):
     async def on_head(self, response):
         attempt = response.meta["adtrail_attempt"]
         etag, last_modified = _header(response, b"ETag"), _header(response, b"Last-Modified")
-        unchanged = response.status == 200 and self.known and _same_file(self.known, etag, last_modified)
-        if response.status == 304 or unchanged:
+        unchanged = response.status in (200, 304) and self.known and (
+            response.status == 304 or _same_file(self.known, etag, last_modified))
+        if unchanged:
             self.count("not_modified")
             self.reuse_previous()
             return
@@ -263,13 +266,7 @@ class BulkFileSpider(scrapy.Spider):
         if fetch.outcome != "complete":
             self.stop({"incomplete": "download_incomplete"}.get(fetch.outcome, fetch.outcome), fetch.message)
             return
-        problem = self.check_file(self.part)
-        if problem:
-            self.part.unlink(missing_ok=True)
-            self.partial_state.unlink(missing_ok=True)
-            self.stop("damaged_file", f"{self.shown_url}: {problem}; nothing was replaced{self._kept()}: rerun later")
-            return
-        sha256, size = file_sha256(self.part)
+        sha256, size = fetch.sha256, fetch.size
         os.replace(self.part, self.target)
         self.partial_state.unlink(missing_ok=True)
         meta = {"sha256": sha256, "size": size, "etag": fetch.etag, "last_modified": fetch.last_modified,
@@ -296,11 +293,22 @@ class BulkFileSpider(scrapy.Spider):
             fetch = self.fetch_once(counts)
             if fetch.outcome != "incomplete" or attempt == self.max_retries:
                 fetch.counts = counts
-                return fetch
+                return self._checked(fetch) if fetch.outcome == "complete" else fetch
             counts["retries"] = counts.get("retries", 0) + 1
             self.logger.warning("%s; attempt %d of %d", fetch.message, attempt + 2, self.max_retries + 1)
             time.sleep(backoff_seconds(attempt, base=self.backoff[0], cap=self.backoff[1], stated=None))
         raise AssertionError("unreachable")
+
+    def _checked(self, fetch: Fetch) -> Fetch:
+        """A complete download, checked by the subclass (a damaged file is dropped) and hashed."""
+        problem = self.check_file(self.part)
+        if problem:
+            self.part.unlink(missing_ok=True)
+            self.partial_state.unlink(missing_ok=True)
+            return Fetch("damaged_file", f"{self.shown_url}: {problem}; nothing was replaced{self._kept()}: rerun "
+                         "the same command to download it again", counts=fetch.counts)
+        fetch.sha256, fetch.size = file_sha256(self.part)
+        return fetch
 
     def fetch_once(self, counts: dict[str, int]) -> Fetch:
         state = _read_json(self.partial_state)

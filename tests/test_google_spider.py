@@ -285,3 +285,20 @@ def test_html_instead_of_zip_fails_clearly_and_keeps_the_previous_file(server, t
     assert con.execute("SELECT status, error FROM snapshot_source").fetchall() == [("failed", error)]
     assert con.execute("SELECT count(*) FROM raw_google_creative_stats").fetchall() == [(0,)]
     con.close()
+
+
+def test_damaged_zip_is_not_kept_and_replaces_nothing(server, tmp_path):
+    store = tmp_path / "store"
+    good = server.payload
+    assert crawl(server, tmp_path / "crawl-1", store).complete
+    damaged = bytearray(good)
+    damaged[len(good) // 2] ^= 0xFF  # one byte inside the stored weekly-spend CSV: its CRC no longer matches
+    server.payload, server.etag = bytes(damaged), '"v2"'
+    failed = crawl(server, tmp_path / "crawl-2", store)
+    assert failed.manifest["finish_reason"] == "damaged_file"
+    assert "google-political-ads-advertiser-weekly-spend.csv inside the zip is damaged (CRC mismatch)" in \
+        failed.manifest["error"]
+    assert "nothing was replaced" in failed.manifest["error"]
+    assert not list((tmp_path / "crawl-2" / "bulk").glob("*"))
+    stored = store / "google_political_bundle" / "google-political-ads-transparency-bundle.zip"
+    assert sha256(stored.read_bytes()) == sha256(good)
