@@ -11,12 +11,11 @@ import zipfile
 from functools import reduce
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from spiders.parsers import google_bundle
 from spiders.parsers.google_bundle import BundleError, classify, parse_bucket, parse_google_bundle
-from warehouse import load_google
+from warehouse import db, load_google
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "google_bundle"
 CURRENT = FIXTURES / "current"
@@ -25,14 +24,8 @@ ADV_GEO = "google-political-ads-advertiser-geo-spend.csv"
 
 
 def open_warehouse(path: Path):
-    try:
-        from warehouse import db
-        return db.connect(path)
-    except (ImportError, AttributeError):
-        con = duckdb.connect(str(path))
-        for migration in sorted((Path(load_google.__file__).parent / "migrations").glob("*.sql")):
-            con.execute(migration.read_text(encoding="utf-8"))
-        return con
+    """A warehouse built by the project's own migrations, 050_google.sql included."""
+    return db.connect(path)
 
 
 def rows_of(path: Path) -> list[dict]:

@@ -10,10 +10,9 @@ import zipfile
 from functools import reduce
 from pathlib import Path
 
-import duckdb
 import pytest
 
-from warehouse import load_google
+from warehouse import db, load_google
 
 REALDATA = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
 GOOGLE = REALDATA / "google"
@@ -24,15 +23,8 @@ pytestmark = [pytest.mark.realdata,
 
 
 def open_warehouse(path: Path):
-    """A warehouse built by the project's migrations (warehouse.db when it is there, else the SQL files)."""
-    try:
-        from warehouse import db
-        return db.connect(path)
-    except (ImportError, AttributeError):
-        con = duckdb.connect(str(path))
-        for migration in sorted((Path(load_google.__file__).parent / "migrations").glob("*.sql")):
-            con.execute(migration.read_text(encoding="utf-8"))
-        return con
+    """A warehouse built by the project's own migrations, 050_google.sql included."""
+    return db.connect(path)
 
 
 def read_csv_rows(name: str) -> list[dict]:
