@@ -72,8 +72,8 @@ class AppServer:
         self.log_path = log_path
         self._log = log_path.open("wb")
         self.process = subprocess.Popen(
+            # address, headless and usage statistics come from the project's .streamlit/config.toml
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(self.port),
-             "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
              "--server.fileWatcherType", "none"],
             cwd=ROOT, env={**os.environ, "ADTRAIL_DB": str(db_path)}, stdout=self._log, stderr=subprocess.STDOUT)
 

@@ -52,9 +52,11 @@ def figures(page) -> dict[str, str]:
 
 def assert_whole(page, server: AppServer) -> None:
     assert page.locator('[data-testid="stException"]').count() == 0, server.log()
-    assert page.locator('[data-testid="stDataFrame"]').count() == 4  # totals, advertisers, weeks, regions
+    # tables and charts load their code lazily: wait for all of them (totals, advertisers, weeks, regions)
+    page.wait_for_function("document.querySelectorAll('[data-testid=\"stDataFrame\"]').length == 4")
+    page.wait_for_function("document.querySelectorAll('[data-testid=\"stVegaLiteChart\"]').length == 3")
+    assert page.locator('[data-testid="stException"]').count() == 0, server.log()
     charts = page.locator('[data-testid="stVegaLiteChart"]')
-    assert charts.count() == 3
     for index in range(3):
         drawn = charts.nth(index).locator("canvas, svg").first
         drawn.wait_for()
