@@ -225,6 +225,24 @@ def command_fx_import(args) -> int:
     return EXIT_OK
 
 
+# ---------------------------------------------------------------- lake
+
+
+def command_export(args) -> int:
+    from warehouse import lake
+
+    db_path = Path(args.db) if args.db else load_config(args.config).db_path
+    progress(lake.export_warehouse(db_path, args.lake, args.snapshot).message)
+    return EXIT_OK
+
+
+def command_rebuild(args) -> int:
+    from warehouse.lake_rebuild import rebuild_warehouse
+
+    progress(rebuild_warehouse(Path(args.lake), Path(args.db)).message)
+    return EXIT_OK
+
+
 # ---------------------------------------------------------------- demo
 
 
@@ -272,6 +290,17 @@ def build_parser() -> argparse.ArgumentParser:
     fx_import.add_argument("--db", help="warehouse file (default: $ADTRAIL_DB or the configuration's)")
     fx_import.set_defaults(run=command_fx_import)
 
+    export = commands.add_parser("export", help="write complete snapshots to the Parquet lake")
+    export.add_argument("--db", help="warehouse file (default: $ADTRAIL_DB or the configuration's)")
+    export.add_argument("--lake", help="lake folder (default: lake/ beside the warehouse file)")
+    export.add_argument("--snapshot", type=int, help="only this snapshot id (default: every complete one)")
+    export.set_defaults(run=command_export)
+
+    rebuild = commands.add_parser("rebuild", help="make a new warehouse from the Parquet lake alone")
+    rebuild.add_argument("--lake", required=True, help="lake folder written by adtrail export")
+    rebuild.add_argument("--db", required=True, help="the new warehouse file (refused if it holds data)")
+    rebuild.set_defaults(run=command_rebuild)
+
     demo = commands.add_parser("demo", help="generate a world, crawl it with the real spiders, load, publish")
     demo.add_argument("--db", help="demo warehouse file (default: data/demo/adtrail.duckdb)")
     demo.add_argument("--no-app", action="store_true", help="print the summary only; do not start the app")
@@ -284,12 +313,13 @@ def _is_user_facing(error: Exception) -> bool:
     """Warehouse errors carry a message for the user (what happened, what to do): no traceback."""
     from warehouse.crawl_folder import CrawlFolderError
     from warehouse.db import MigrationError
+    from warehouse.lake import LakeError
     from warehouse.lock import WarehouseBusyError
     from warehouse.publish import NothingPublishedError
     from warehouse.snapshots import SnapshotError
 
     return isinstance(error, (CrawlFolderError, MigrationError, WarehouseBusyError, NothingPublishedError,
-                              SnapshotError))
+                              SnapshotError, LakeError))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,264 @@
+"""A warehouse made from the Parquet lake alone (DESIGN.md "The lake"; the layout is in ``warehouse.lake``).
+
+The new warehouse is built in ``<path>.rebuilding`` and renamed into place only when it is whole, so a
+failed rebuild leaves nothing that looks like a warehouse. Steps:
+
+1. Read the migration lists the snapshots were exported with; each must be this adtrail's own (same
+   numbers, same sha256), else the lake was made by another version and is refused.
+2. Migrate to the oldest of those versions, insert the snapshots exported at it (``snapshot``,
+   ``snapshot_source``, every raw table), migrate on to the next version, and so on, as a warehouse
+   loaded over the years would have been; then to this adtrail's latest, as every open does.
+3. Restore the reference tables (exchange rates, FX rule), the ``applied_at`` of each migration, and the
+   snapshot id sequence (the next snapshot gets the next id).
+4. Rebuild what is derived from raw with the loaders' own builders: ``warehouse.core.build_core`` per
+   (snapshot, source, item kind), and Google's observations and core rows per (snapshot, source). The
+   marts are views over these, so they follow.
+5. Check every table's rows per snapshot against the counts the export recorded.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from spiders.items import RAW_TABLE
+from spiders.parsers import google_bundle
+from warehouse import db, lake
+from warehouse.core import build_core, delete_core
+from warehouse.lake import LakeError, read_partitions
+from warehouse.lock import WarehouseLock
+
+PARTIAL_SUFFIX = ".rebuilding"
+
+
+@dataclass
+class RebuildResult:
+    db_path: Path
+    snapshot_ids: list[int]
+    schema_version: int
+    rows: dict[str, int] = field(default_factory=dict)  # table -> rows in the new warehouse
+
+    @property
+    def message(self) -> str:
+        ids = ", ".join(str(i) for i in self.snapshot_ids)
+        return (f"rebuilt {self.db_path} from the lake: snapshot(s) {ids}, schema version {self.schema_version}, "
+                f"{sum(n for t, n in self.rows.items() if t.startswith('raw_'))} raw rows, "
+                f"{self.rows.get('core_ad', 0)} core ads")
+
+
+def rebuild_warehouse(lake_dir: str | os.PathLike, db_path: str | os.PathLike) -> RebuildResult:
+    """Make a new warehouse at ``db_path`` from the lake; refuses an existing non-empty warehouse."""
+    lake_dir, db_path = Path(lake_dir), Path(db_path)
+    snapshot_dates = lake.exported_snapshots(lake_dir)
+    if not snapshot_dates:
+        raise LakeError(f"{lake_dir} holds no exported snapshot: give the lake folder (the one holding "
+                        "snapshot/, raw_*/), or export one first (adtrail export)")
+    with WarehouseLock(db_path):
+        _refuse_non_empty(db_path)
+        partial = db_path.with_name(db_path.name + PARTIAL_SUFFIX)
+        for leftover in (partial, partial.with_name(partial.name + ".wal")):
+            leftover.unlink(missing_ok=True)  # a rebuild killed earlier
+        try:
+            result = _rebuild_into(lake_dir, partial, sorted(snapshot_dates))
+        except BaseException:
+            for leftover in (partial, partial.with_name(partial.name + ".wal")):
+                leftover.unlink(missing_ok=True)
+            raise
+        os.replace(partial, db_path)
+        db_path.with_name(db_path.name + ".wal").unlink(missing_ok=True)
+    result.db_path = db_path
+    return result
+
+
+def _refuse_non_empty(db_path: Path) -> None:
+    if not db_path.exists() or db_path.stat().st_size == 0:
+        return
+    try:
+        con = duckdb.connect(str(db_path), read_only=True)
+    except duckdb.Error as exc:
+        raise LakeError(f"{db_path} exists and is not a warehouse that can be opened ({exc}): rebuild into a "
+                        "new path") from exc
+    try:
+        tables = [name for (name,) in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
+            "AND table_name <> 'schema_version'").fetchall()]
+        filled = [t for t in tables if db.fetch_one(con, f'SELECT count(*) FROM (SELECT 1 FROM "{t}" LIMIT 1)')[0]]
+    finally:
+        con.close()
+    if filled:
+        raise LakeError(f"{db_path} is a warehouse holding data ({', '.join(filled[:5])}…): rebuild never writes "
+                        "into one; give a new path with --db, or move that file away first")
+
+
+def _rebuild_into(lake_dir: Path, partial: Path, snapshot_ids: list[int]) -> RebuildResult:
+    con = duckdb.connect(str(partial))
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        con.execute("SET enable_progress_bar = false")
+        migrations = _exported_migrations(con, lake_dir, snapshot_ids)
+        by_version: dict[int, list[int]] = {}
+        for snapshot_id in snapshot_ids:
+            by_version.setdefault(max(migrations[snapshot_id]), []).append(snapshot_id)
+        for version in sorted(by_version):
+            db.migrate(con, upto=version)
+            _restore_snapshots(con, lake_dir, by_version[version])
+        db.migrate(con)
+        lake_version = max(by_version)
+        _restore_applied_at(con, lake_dir, snapshot_ids)
+        _restore_reference(con, lake_dir)
+        max_id = max(snapshot_ids)
+        con.execute(f"SELECT count(nextval('snapshot_id_seq')) FROM range({int(max_id)})")
+        _rebuild_derived(con)
+        _check_rows(con, lake_dir, snapshot_ids, current=[i for i in by_version.get(db.schema_version(con), [])])
+        catalog = lake.read_catalog(con)
+        rows = {table: db.fetch_one(con, f"SELECT count(*) FROM {table}")[0]
+                for table in (*catalog.per_snapshot, *catalog.derived, *catalog.reference)}
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    return RebuildResult(partial, snapshot_ids, lake_version, rows)
+
+
+def _exported_migrations(con, lake_dir: Path, snapshot_ids: list[int]) -> dict[int, dict[int, tuple[str, str]]]:
+    """{snapshot_id: {version: (name, sha256)}}, each checked against this adtrail's migrations."""
+    shipped = {m.version: (m.name, m.sha256) for m in db.available_migrations()}
+    rows = con.execute(
+        f"SELECT snapshot_id, version, name, sha256 FROM {read_partitions(lake.parquet_glob(lake_dir, lake.SCHEMA_TABLE))} "
+        "WHERE snapshot_id IN (SELECT unnest($ids))", {"ids": snapshot_ids}).fetchall()
+    found: dict[int, dict[int, tuple[str, str]]] = {}
+    for snapshot_id, version, name, digest in rows:
+        found.setdefault(snapshot_id, {})[version] = (name, digest)
+    for snapshot_id in snapshot_ids:
+        applied = found.get(snapshot_id)
+        if not applied:
+            raise LakeError(f"{lake_dir}: snapshot {snapshot_id} has no schema_version partition: the export "
+                            "was incomplete; export it again")
+        for version, (name, digest) in sorted(applied.items()):
+            if version not in shipped:
+                raise LakeError(f"{lake_dir}: snapshot {snapshot_id} was exported by a newer adtrail (migration "
+                                f"{name} is unknown here): rebuild with that version or newer")
+            if shipped[version] != (name, digest):
+                raise LakeError(f"{lake_dir}: snapshot {snapshot_id} was exported with migration {name} "
+                                f"(sha256 {digest[:12]}…), which differs from this adtrail's "
+                                f"{shipped[version][0]}: rebuild with the adtrail that exported it")
+        expected = {v for v in shipped if v <= max(applied)}
+        if set(applied) != expected:
+            raise LakeError(f"{lake_dir}: snapshot {snapshot_id} was exported with migrations "
+                            f"{sorted(applied)}, not a prefix of this adtrail's {sorted(shipped)}")
+    return found
+
+
+def _restore_snapshots(con, lake_dir: Path, snapshot_ids: list[int]) -> None:
+    """Insert the snapshots' bookkeeping and raw rows, table by table, by column name."""
+    catalog = lake.read_catalog(con)
+    params = {"ids": snapshot_ids}
+    for table in (lake.SNAPSHOT_TABLE, *catalog.per_snapshot):
+        files = lake.parquet_glob(lake_dir, table)
+        if not list(Path(lake_dir).glob(f"{table}/snapshot_date=*/snapshot_id=*/*.parquet")):
+            continue
+        source = read_partitions(files)
+        if not db.fetch_one(con, f"SELECT count(*) FROM {source} WHERE snapshot_id IN (SELECT unnest($ids))", params)[0]:
+            continue
+        con.execute(f"INSERT INTO {table} BY NAME SELECT * EXCLUDE (snapshot_date) FROM {source} "
+                    "WHERE snapshot_id IN (SELECT unnest($ids))", params)
+    lake_tables = {p.name for p in Path(lake_dir).iterdir() if p.is_dir() and p.name.startswith("raw_")}
+    unknown = sorted(t for t in lake_tables - set(catalog.raw)
+                     if any(Path(lake_dir).glob(f"{t}/snapshot_date=*/snapshot_id={i}/*.parquet") for i in snapshot_ids))
+    if unknown:
+        raise LakeError(f"{lake_dir}: raw tables {unknown} have no table in this schema version: the lake "
+                        "was written by another adtrail; rebuild with that version")
+
+
+def _restore_applied_at(con, lake_dir: Path, snapshot_ids: list[int]) -> None:
+    """Each migration's applied_at as the exported warehouse recorded it (the latest export says)."""
+    source = read_partitions(lake.parquet_glob(lake_dir, lake.SCHEMA_TABLE))
+    con.execute(f"""
+        UPDATE schema_version AS v SET applied_at = e.applied_at
+        FROM (SELECT version, arg_max(applied_at, snapshot_id) AS applied_at FROM {source}
+              WHERE snapshot_id IN (SELECT unnest($ids)) GROUP BY version) AS e
+        WHERE v.version = e.version""", {"ids": snapshot_ids})
+
+
+def _restore_reference(con, lake_dir: Path) -> None:
+    for table in lake.read_catalog(con).reference:
+        files = Path(lake_dir) / lake.REFERENCE_DIR / table
+        if any(files.glob("*.parquet")):
+            con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM "
+                        f"read_parquet('{lake._sql_text(files / '*.parquet')}', union_by_name = true)")
+
+
+# ---------------------------------------------------------------- derived tables
+
+
+def _rebuild_derived(con) -> None:
+    """Core (and Google's observations) for every (snapshot, source), by the raw tables holding its rows."""
+    catalog = lake.read_catalog(con)
+    builders = _builders()
+    holding = " UNION ALL ".join(
+        f"SELECT DISTINCT snapshot_id, source, '{table}' AS table_name FROM {table}" for table in catalog.raw)
+    pairs: dict[tuple[int, str], set[str]] = {}
+    for snapshot_id, source, table in con.execute(holding + " ORDER BY ALL").fetchall():
+        pairs.setdefault((snapshot_id, source), set()).add(table)
+    for (snapshot_id, source), tables in sorted(pairs.items()):
+        unknown = sorted(t for t in tables if t not in builders)
+        if unknown:
+            raise LakeError(f"no core builder is known for raw table(s) {unknown} (snapshot {snapshot_id}, "
+                            f"source {source}): this adtrail cannot rebuild them; use a newer version")
+        delete_core(con, snapshot_id, source)
+        for build in dict.fromkeys(builders[t] for t in sorted(tables)):
+            build(con, snapshot_id, source)
+
+
+def _builders() -> dict:
+    """raw table -> function(con, snapshot_id, source) rebuilding what the loader derived from it."""
+    builders = {}
+    for kind, table in RAW_TABLE.items():
+        builders[table] = lambda con, snapshot_id, source, kind=kind: build_core(con, kind, snapshot_id, source)
+    for kind in (*google_bundle.KINDS, google_bundle.OTHER):
+        builders[kind.table] = _rebuild_google
+    return builders
+
+
+def _rebuild_google(con, snapshot_id: int, source: str) -> None:
+    """Google's spend amounts, observations and core rows from its raw tables, as load_google_file makes them.
+
+    The loader derives them member by member while staging each CSV; here the members are known from the raw
+    rows themselves (member and file_kind are on every row).
+    """
+    from warehouse import load_google
+
+    provenance = {"snapshot_id": snapshot_id, "source": source}
+    tables = sorted({kind.table for kind in google_bundle.KINDS if kind.grain})
+    members = con.execute(" UNION ".join(
+        f"SELECT member, file_kind FROM {table} WHERE snapshot_id = $sid AND source = $source" for table in tables)
+        + " ORDER BY ALL", {"sid": snapshot_id, "source": source}).fetchall()
+    result = load_google.GoogleLoadResult(snapshot_id, source)
+    for member_name, file_kind in members:
+        member = google_bundle.Member(member_name, google_bundle.KIND_BY_NAME[file_kind], header=[])
+        load_google._insert_amounts(con, member, provenance, result)
+    load_google._insert_observations(con, provenance)
+    con.execute("INSERT INTO core_ad BY NAME SELECT * FROM google_core_ad(?, ?)", [snapshot_id, source])
+    con.execute("INSERT INTO core_ad_country_reach BY NAME SELECT * FROM google_core_ad_country(?, ?)",
+                [snapshot_id, source])
+
+
+def _check_rows(con, lake_dir: Path, snapshot_ids: list[int], current: list[int]) -> None:
+    """Every raw table's rows per snapshot as exported; derived ones too, for snapshots exported by this
+    schema version (an older adtrail's core builder may rightly have made other rows)."""
+    source = read_partitions(lake.parquet_glob(lake_dir, lake.ROWS_TABLE))
+    expected = con.execute(f"SELECT snapshot_id, table_name, layer, row_count FROM {source} "
+                           "WHERE snapshot_id IN (SELECT unnest($ids))", {"ids": snapshot_ids}).fetchall()
+    tables = set(lake.read_catalog(con).per_snapshot + lake.read_catalog(con).derived)
+    wrong = []
+    for snapshot_id, table, layer, count in expected:
+        if table not in tables or (layer == "derived" and snapshot_id not in current):
+            continue
+        got = db.fetch_one(con, f"SELECT count(*) FROM {table} WHERE snapshot_id = ?", [snapshot_id])[0]
+        if got != count:
+            wrong.append(f"{table} of snapshot {snapshot_id}: {got} rows, exported {count}")
+    if wrong:
+        raise LakeError(f"{lake_dir}: the rebuilt warehouse differs from the one exported: {'; '.join(wrong[:5])}. "
+                        "Nothing was written; export the snapshots again, or report it")
