@@ -100,8 +100,8 @@ def assert_secret_in_no_file(folder: Path, secret: str) -> None:
 def assert_secret_in_no_table(con, secret: str) -> None:
     """Every text-like column of every table, searched for the secret's distinctive part."""
     needle = secret.split("|")[-1]
-    columns = con.sql("SELECT table_name, column_name FROM duckdb_columns() "
-                      "WHERE data_type LIKE 'VARCHAR%' OR data_type = 'JSON'").fetchall()
+    columns = con.sql("SELECT table_name, column_name FROM duckdb_columns() WHERE NOT internal "
+                      "AND schema_name = 'main' AND (data_type LIKE 'VARCHAR%' OR data_type = 'JSON')").fetchall()
     assert columns
     for table, column in columns:
         found = con.execute(f'SELECT count(*) FROM "{table}" WHERE CAST("{column}" AS VARCHAR) LIKE ?',
