@@ -38,13 +38,20 @@ DEFAULTS: dict = {
             "delivery_date_max": "",
             "page_limit": 250,
         },
+        "google_political_bundle": {
+            "enabled": True,
+            "endpoint": "https://storage.googleapis.com/political-csv/google-political-ads-transparency-bundle.zip",
+        },
     },
 }
 
 # Settings a source passes to its spider, by configuration key.
 SPIDER_SETTING_NAMES: dict[str, dict[str, str]] = {
     "meta_ads_archive": {"endpoint": "META_ADS_ARCHIVE_URL", "page_limit": "META_PAGE_LIMIT"},
+    "google_political_bundle": {"endpoint": "GOOGLE_BUNDLE_URL"},
 }
+# Bulk-file sources keep their last good download here, to skip unchanged files and resume partial ones.
+BULK_SOURCES = ("google_political_bundle",)
 CRAWL_SETTING_NAMES = {
     "max_retries": "ADTRAIL_MAX_RETRIES",
     "backoff_base_seconds": "ADTRAIL_BACKOFF_BASE_SECONDS",
@@ -57,6 +64,7 @@ SCOPE_KEYS: dict[str, tuple[str, ...]] = {
         "countries", "ad_type", "ad_active_status", "search_terms", "search_page_ids",
         "delivery_date_min", "delivery_date_max",
     ),
+    "google_political_bundle": (),  # the bundle is one worldwide file
 }
 
 
@@ -96,6 +104,8 @@ class Config:
         settings = {setting: str(source[key]) for key, setting in SPIDER_SETTING_NAMES[name].items()}
         for key, setting in CRAWL_SETTING_NAMES.items():
             settings[setting] = str(self.values["crawl"][key])
+        if name in BULK_SOURCES:
+            settings["ADTRAIL_BULK_STORE"] = str(self.crawl_root / "bulk-store" / name)
         return settings
 
 

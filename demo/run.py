@@ -16,6 +16,8 @@ from pathlib import Path
 from config import Config
 
 DEMO_DB = Path("data/demo/adtrail.duckdb")
+# The sources the demo world serves; every other source stays untouched (never the real internet).
+DEMO_SOURCES = ["meta_ads_archive"]
 # The demo server checks that a token is sent and echoes it in paging links like Meta does, so the
 # redaction of secrets is exercised on every demo run. It is not a real credential.
 DEMO_TOKEN = "demo-token|not-a-secret"
@@ -50,7 +52,7 @@ def run_demo(*, db_path: Path | None = None, open_app: bool = True, week: int | 
     env = dict(os.environ, META_ACCESS_TOKEN=DEMO_TOKEN, ADTRAIL_DB=str(db_path))
     with GraphApiServer(world) as server:
         config = demo_config(server.url, world.countries, db_path.parent / "crawls")
-        snapshot_id = run_snapshot(config, db_path, as_of, env=env)
+        snapshot_id = run_snapshot(config, db_path, as_of, env=env, sources=DEMO_SOURCES)
 
     from warehouse.publish import open_published
 

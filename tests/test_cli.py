@@ -76,7 +76,7 @@ def test_parse_bad_file_says_what_and_exits_2(tmp_path, body, message):
 def test_parse_unknown_kind_lists_kinds(tmp_path):
     result = adtrail("parse", "meta-ad-archive", "x.json", cwd=tmp_path)
     assert result.returncode == 2
-    assert "kinds: meta-ads-archive" in result.stderr
+    assert "kinds: " in result.stderr and "meta-ads-archive" in result.stderr
 
 
 def test_load_twice_changes_nothing_and_publishes(tmp_path):
@@ -113,4 +113,4 @@ def test_load_of_a_folder_without_manifest_is_a_clear_error(tmp_path):
 def test_crawl_unknown_source_names_the_known_ones(tmp_path):
     result = adtrail("crawl", "meta_ad_archive", cwd=tmp_path)
     assert result.returncode == 2
-    assert "known sources: meta_ads_archive" in result.stderr
+    assert "known sources: google_political_bundle, meta_ads_archive" in result.stderr

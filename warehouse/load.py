@@ -37,6 +37,16 @@ ITEM_KEY_FIELD: dict[str, str] = {
 }
 
 
+def _load_google(con, snapshot_id, crawl_dir, *, accept_unfinished):
+    from warehouse.load_google import load_google_crawl
+
+    return load_google_crawl(con, snapshot_id, crawl_dir, accept_unfinished=accept_unfinished)
+
+
+# Sources whose crawl folders hold bulk files rather than items.jsonl, by source name.
+BULK_LOADERS = {"google_political_bundle": _load_google}
+
+
 @dataclass(frozen=True)
 class LoadResult:
     snapshot_id: int  # where the crawl's rows are (an earlier complete snapshot when already loaded)
@@ -65,6 +75,9 @@ def load_crawl(
     (finish_reason ``unfinished``), so nothing is inferred from it.
     """
     manifest = read_manifest(crawl_dir)
+    if manifest.source in BULK_LOADERS:
+        # bulk files load through DuckDB's own readers in their source's module
+        return BULK_LOADERS[manifest.source](con, snapshot_id, crawl_dir, accept_unfinished=accept_unfinished)
     if manifest.status == "running" and not accept_unfinished:
         raise CrawlFolderError(
             f"{manifest.crawl_dir}: the crawl {manifest.crawl_id} has not finished (manifest status "

@@ -12,7 +12,7 @@ import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from spiders.parsers import fx_ecb, fx_user_csv, fx_worldbank, meta_ads_archive
+from spiders.parsers import fx_ecb, fx_user_csv, fx_worldbank, google_bundle, meta_ads_archive
 
 
 def file_provenance(path: Path, body: bytes, *, item_kind: str, source: str) -> dict:
@@ -43,6 +43,7 @@ def parse_meta_ads_archive(path: Path) -> Iterator[dict]:
 
 PARSERS: dict[str, Callable[[Path], Iterator[dict]]] = {
     "meta-ads-archive": parse_meta_ads_archive,
+    "google-bundle": google_bundle.parse_google_bundle,  # the bundle zip or any one of its CSVs
     "ecb-fx": fx_ecb.parse_file,  # ECB euro reference rates: history zip, daily CSV, gesmes XML
     "worldbank-fx": fx_worldbank.parse_file,  # World Bank WDI PA.NUS.FCRF bulk CSV (yearly averages)
     "fx-csv": fx_user_csv.parse_file,  # a user's own table: currency,date,rate,base
