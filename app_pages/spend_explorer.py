@@ -70,8 +70,8 @@ def choose_filters(reader: common.PublishedReader, snapshot: Snapshot) -> tuple[
     country_unknown = countries_known.pop(None, 0)
     countries = _multiselect("Country", "country", countries_known)
     if country_unknown:
-        st.sidebar.caption(f"{country_unknown:,} ads have no known country (the platform answered one query "
-                           "for several countries); a country filter leaves them out.")
+        st.sidebar.caption(f"{common.plural(country_unknown, 'ad')} without a known country (the platform "
+                           "answered one query for several countries); a country filter leaves them out.")
     common.start_from_url("advertiser", common.url_value("advertiser") or "")
     advertiser = st.sidebar.text_input("Advertiser: id, or part of the name", key="advertiser").strip() or None
     common.start_from_url("from", common.url_date("from"))
@@ -105,12 +105,13 @@ def choose_currency(per_currency: list[dict], currencies: dict) -> str:
                                      "only the ads in that currency.")
 
 
-def usd_text(row: dict) -> str:
+def usd_text(row: dict, *, gap_note: bool = True) -> str:
+    """The USD range of a row; ``gap_note`` says how many ads had no rate (left out, so "at least")."""
     if row["spend_usd_low"] is None:
         return "USD: rate not loaded"
     text = range_text(row["spend_usd_low"], row["spend_usd_high"], "USD", open_top=bool(row["open_ended_ads"]))
     missing = row["ads_without_usd_rate"]
-    return text + (f" ({common.plural(missing, 'ad')} without a USD rate left out)" if missing else "")
+    return text + (f" ({common.plural(missing, 'ad')} without a USD rate left out)" if missing and gap_note else "")
 
 
 def _chart_rows(frame: pl.DataFrame, currency: str) -> pl.DataFrame:
@@ -131,6 +132,8 @@ def range_chart(data: pl.DataFrame, category: alt.X | alt.Y, unit: str, *, horiz
                 color: alt.Color | None = None) -> alt.LayerChart:
     """Bars to the lower bound, a lighter bar on to the upper bound: a range, never one number."""
     axis = alt.X if horizontal else alt.Y
+    if horizontal:  # long advertiser and region names: show more of them before the ellipsis
+        category = category.axis(labelLimit=320)
     axis2 = alt.X2 if horizontal else alt.Y2
     base = alt.Chart(data).encode(category, tooltip=[category.shorthand, alt.Tooltip("low:Q", format=",.2~f"),
                                                      alt.Tooltip("high:Q", format=",.2~f"), "top:N"])
@@ -144,10 +147,10 @@ def range_chart(data: pl.DataFrame, category: alt.X | alt.Y, unit: str, *, horiz
 def show_totals(reader, snapshot: Snapshot, filters: Filters, currencies: dict) -> str:
     totals = reader.query("explorer_totals", **filters.params(snapshot))
     overall = totals.filter(pl.col("all_currencies")).to_dicts()[0]
-    columns = st.columns(3)
+    columns = st.columns([1, 1, 3])  # a range with "at least" needs the room
     columns[0].metric("Ads", f"{overall['ads']:,}")
     columns[1].metric("Advertisers", f"{overall['advertisers']:,}")
-    columns[2].metric("Spend in USD", usd_text(overall), help="Disclosed lifetime spend, converted at the rate of "
+    columns[2].metric("Spend in USD", usd_text(overall, gap_note=False), help="Disclosed lifetime spend, converted at the rate of "
                       f"each ad's delivery start date. Rates: {common.rate_text(overall)}.")
     if overall["ads_without_usd_rate"]:
         st.warning(f"USD: rate not loaded for {common.plural(overall['ads_without_usd_rate'], 'ad')} "
@@ -168,8 +171,8 @@ def show_totals(reader, snapshot: Snapshot, filters: Filters, currencies: dict) 
         "Spend (own currency)": [range_text(row["spend_low"], row["spend_high"], row["currency"]) for row in per_currency],
         "Spend in USD": [usd_text(row) for row in per_currency],
         "USD rate": [common.rate_text(row) for row in per_currency],
-        "Ads with an open top bucket": [row["open_ended_ads"] for row in per_currency],
-    }, schema_overrides={"Ads": pl.Int64, "Ads with an open top bucket": pl.Int64}), hide_index=True)
+        "Open top buckets": [row["open_ended_ads"] for row in per_currency],
+    }, schema_overrides={"Ads": pl.Int64, "Open top buckets": pl.Int64}), hide_index=True)
     common.download_table(totals, "totals", snapshot)
     return choose_currency(per_currency, currencies)
 
@@ -219,12 +222,12 @@ def show_weeks(reader, snapshot: Snapshot, filters: Filters, currency: str) -> N
                "incomplete: platforms report spend late. Each ad's lifetime spend counts in the week it started.")
     shown = weeks.filter(pl.col("all_currencies") if currency == "USD" else pl.col("currency") == currency)
     st.dataframe(pl.DataFrame({
-        "Week": shown["week_start"].to_list(),
+        "Week": [week.isoformat() for week in shown["week_start"].to_list()],
         "Ads": shown["ads"].to_list(),
         "Spend": [usd_text(row) if currency == "USD" else range_text(row["spend_low"], row["spend_high"], currency)
                   for row in shown.to_dicts()],
         "Possibly incomplete": shown["possibly_incomplete"].to_list(),
-    }, schema_overrides={"Week": pl.Date, "Ads": pl.Int64, "Possibly incomplete": pl.Boolean}), hide_index=True)
+    }, schema_overrides={"Week": pl.String, "Ads": pl.Int64, "Possibly incomplete": pl.Boolean}), hide_index=True)
     common.download_table(weeks, "spend-by-week", snapshot)
 
 
