@@ -243,6 +243,30 @@ def command_rebuild(args) -> int:
     return EXIT_OK
 
 
+# ---------------------------------------------------------------- app
+
+
+def serve_app(db_path: Path, port: int) -> int:
+    """Become the Streamlit app on 127.0.0.1 (it reads the published copy only) until it is stopped."""
+    root = Path(__file__).resolve().parent
+    # Streamlit reads .streamlit/config.toml from its working directory; the flags repeat what matters
+    # (this machine only, no usage statistics) so that it holds wherever the app is started from.
+    command = [sys.executable, "-m", "streamlit", "run", str(root / "app.py"), "--server.port", str(port),
+               "--server.address", "127.0.0.1", "--server.headless", "true",
+               "--browser.gatherUsageStats", "false"]
+    env = dict(os.environ, ADTRAIL_DB=str(Path(db_path).resolve()))
+    progress(f"the app: http://127.0.0.1:{port}/ (Ctrl-C stops it)")
+    sys.stdout.flush()
+    os.chdir(root)
+    # exec, not a child: Ctrl-C and a service manager's SIGTERM reach Streamlit itself.
+    os.execve(sys.executable, command, env)
+
+
+def command_app(args) -> int:
+    config = load_config(args.config)
+    return serve_app(Path(args.db) if args.db else config.db_path, args.port)
+
+
 # ---------------------------------------------------------------- demo
 
 
@@ -250,7 +274,7 @@ def command_demo(args) -> int:
     from demo.run import run_demo
 
     return run_demo(db_path=Path(args.db) if args.db else None, open_app=not args.no_app,
-                    week=args.week)
+                    week=args.week, port=args.port)
 
 
 # ---------------------------------------------------------------- main
@@ -301,10 +325,16 @@ def build_parser() -> argparse.ArgumentParser:
     rebuild.add_argument("--db", required=True, help="the new warehouse file (refused if it holds data)")
     rebuild.set_defaults(run=command_rebuild)
 
+    app = commands.add_parser("app", help="start the app (Streamlit) on 127.0.0.1; it reads published copies")
+    app.add_argument("--db", help="warehouse file whose published copy to show (default: $ADTRAIL_DB)")
+    app.add_argument("--port", type=int, default=8501, help="port on 127.0.0.1 (default: 8501)")
+    app.set_defaults(run=command_app)
+
     demo = commands.add_parser("demo", help="generate a world, crawl it with the real spiders, load, publish")
     demo.add_argument("--db", help="demo warehouse file (default: data/demo/adtrail.duckdb)")
     demo.add_argument("--no-app", action="store_true", help="print the summary only; do not start the app")
     demo.add_argument("--week", type=int, help="simulated week to run (default: the next one)")
+    demo.add_argument("--port", type=int, default=8501, help="the app's port (default: 8501)")
     demo.set_defaults(run=command_demo)
     return parser
 

@@ -17,23 +17,28 @@ from config import Config
 
 DEMO_DB = Path("data/demo/adtrail.duckdb")
 # The sources the demo world serves; every other source stays untouched (never the real internet).
-DEMO_SOURCES = ["meta_ads_archive"]
+DEMO_SOURCES = ["meta_ads_archive", "google_political_bundle"]
 # The demo server checks that a token is sent and echoes it in paging links like Meta does, so the
 # redaction of secrets is exercised on every demo run. It is not a real credential.
 DEMO_TOKEN = "demo-token|not-a-secret"
 
 
-def demo_config(endpoint: str, countries: list[str], crawl_root: Path) -> Config:
+def demo_config(endpoint: str, countries: list[str], crawl_root: Path, bundle_url: str | None = None) -> Config:
     config = Config(path=None)
     config.values["warehouse"]["crawl_dir"] = str(crawl_root)
     source = config.values["sources"]["meta_ads_archive"]
     source.update(endpoint=endpoint, countries=countries, page_limit=500)
+    if bundle_url:
+        config.values["sources"]["google_political_bundle"]["endpoint"] = bundle_url
     config.values["crawl"].update(backoff_base_seconds=0.5, backoff_max_seconds=5.0)
     return config
 
 
-def run_demo(*, db_path: Path | None = None, open_app: bool = True, week: int | None = None) -> int:
+def run_demo(*, db_path: Path | None = None, open_app: bool = True, week: int | None = None,
+             port: int = 8501) -> int:
     from cli import progress, run_snapshot
+    from demo.bulk_server import BundleServer
+    from demo.google_bundle_files import generate_google_bundle
     from demo.server import GraphApiServer
     from demo.world import DEMO_START, generate_world
     from warehouse import db, snapshots
@@ -50,8 +55,9 @@ def run_demo(*, db_path: Path | None = None, open_app: bool = True, week: int | 
     progress(f"demo week {week} (simulated date {as_of}); warehouse {db_path}")
     world = generate_world(week)
     env = dict(os.environ, META_ACCESS_TOKEN=DEMO_TOKEN, ADTRAIL_DB=str(db_path))
-    with GraphApiServer(world) as server:
-        config = demo_config(server.url, world.countries, db_path.parent / "crawls")
+    bundle = generate_google_bundle(week)
+    with GraphApiServer(world) as server, BundleServer(bundle.zip_bytes, last_modified=bundle.last_modified) as store:
+        config = demo_config(server.url, world.countries, db_path.parent / "crawls", store.url)
         snapshot_id = run_snapshot(config, db_path, as_of, env=env, sources=DEMO_SOURCES)
 
     from warehouse.publish import open_published
@@ -62,7 +68,9 @@ def run_demo(*, db_path: Path | None = None, open_app: bool = True, week: int | 
     finally:
         reader.close()
     if open_app:
-        print("The app arrives with the next release; the published snapshot is ready for it.")
+        from cli import serve_app
+
+        return serve_app(db_path, port)
     return 0
 
 

@@ -114,3 +114,43 @@ def test_crawl_unknown_source_names_the_known_ones(tmp_path):
     result = adtrail("crawl", "meta_ad_archive", cwd=tmp_path)
     assert result.returncode == 2
     assert "known sources: google_political_bundle, meta_ads_archive" in result.stderr
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_app_command_serves_the_published_copy_on_localhost(tmp_path):
+    import time
+    import urllib.request
+
+    db = tmp_path / "w.duckdb"
+    loaded = adtrail("load", str(FIXTURE_CRAWLS / "meta_bd_w1"), "--db", str(db), cwd=tmp_path)
+    assert loaded.returncode == 0, loaded.stderr
+    port = free_port()
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    env.pop("ADTRAIL_CONFIG", None)
+    app = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "app", "--db", str(db), "--port", str(port)],
+                           cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        health = None
+        while time.monotonic() < deadline and app.poll() is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as response:
+                    health = response.read().decode()
+                    break
+            except OSError:
+                time.sleep(0.5)
+        assert health == "ok", app.poll()
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as response:
+            assert response.status == 200
+    finally:
+        app.terminate()
+        output = app.communicate(timeout=30)[0]
+    assert f"http://127.0.0.1:{port}/" in output
