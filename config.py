@@ -42,6 +42,16 @@ DEFAULTS: dict = {
             "enabled": True,
             "endpoint": "https://storage.googleapis.com/political-csv/google-political-ads-transparency-bundle.zip",
         },
+        # The fx_rates source of DESIGN.md, one spider per file: the ECB's daily euro reference rates, and
+        # the World Bank's yearly averages for currencies the ECB does not quote.
+        "fx_ecb": {
+            "enabled": True,
+            "endpoint": "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-hist.zip",
+        },
+        "fx_worldbank": {
+            "enabled": True,
+            "endpoint": "https://api.worldbank.org/v2/en/indicator/PA.NUS.FCRF?downloadformat=csv",
+        },
     },
 }
 
@@ -49,9 +59,11 @@ DEFAULTS: dict = {
 SPIDER_SETTING_NAMES: dict[str, dict[str, str]] = {
     "meta_ads_archive": {"endpoint": "META_ADS_ARCHIVE_URL", "page_limit": "META_PAGE_LIMIT"},
     "google_political_bundle": {"endpoint": "GOOGLE_BUNDLE_URL"},
+    "fx_ecb": {"endpoint": "ECB_FX_URL"},
+    "fx_worldbank": {"endpoint": "WORLDBANK_FX_URL"},
 }
 # Bulk-file sources keep their last good download here, to skip unchanged files and resume partial ones.
-BULK_SOURCES = ("google_political_bundle",)
+BULK_SOURCES = ("google_political_bundle", "fx_ecb", "fx_worldbank")
 CRAWL_SETTING_NAMES = {
     "max_retries": "ADTRAIL_MAX_RETRIES",
     "backoff_base_seconds": "ADTRAIL_BACKOFF_BASE_SECONDS",
@@ -65,6 +77,8 @@ SCOPE_KEYS: dict[str, tuple[str, ...]] = {
         "delivery_date_min", "delivery_date_max",
     ),
     "google_political_bundle": (),  # the bundle is one worldwide file
+    "fx_ecb": (),  # every currency, whole history
+    "fx_worldbank": (),  # every economy, every year
 }
 
 

@@ -30,7 +30,7 @@ ADTRAIL_PROJECT_URL = "https://github.com/adtrail/adtrail"
 
 BOT_NAME = "adtrail"
 # One entry per spider module (a walk of the whole package would import every helper module too).
-SPIDER_MODULES = ["spiders.meta_ads_archive", "spiders.google_political_bundle"]
+SPIDER_MODULES = ["spiders.meta_ads_archive", "spiders.google_political_bundle", "spiders.fx_ecb", "spiders.fx_worldbank"]
 NEWSPIDER_MODULE = "spiders"
 
 # Identify the crawler honestly: name, version and where to read about it.

@@ -12,7 +12,7 @@ def test_defaults_when_no_file(tmp_path, monkeypatch):
     config = load_config()
     assert config.path is None
     assert str(config.db_path) == DEFAULTS["warehouse"]["db"]
-    assert config.enabled_sources() == ["meta_ads_archive", "google_political_bundle"]
+    assert config.enabled_sources() == ["meta_ads_archive", "google_political_bundle", "fx_ecb", "fx_worldbank"]
 
 
 def test_file_overrides_and_env_wins_for_db(tmp_path, monkeypatch):
@@ -51,5 +51,5 @@ def test_missing_file_is_named(tmp_path):
 
 
 def test_unknown_source_lists_known_ones():
-    with pytest.raises(ConfigError, match="known sources: google_political_bundle, meta_ads_archive"):
+    with pytest.raises(ConfigError, match="known sources: fx_ecb, fx_worldbank, google_political_bundle, meta_ads_archive"):
         load_config(None).source("meta_ad_archive")

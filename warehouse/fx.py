@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import json
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,19 +33,30 @@ class FxLoadResult:
 
 
 def detect_kind(body: bytes) -> str:
-    """Which rate file this is: 'ecb' (zip, XML, a ``Date,USD,...`` CSV), 'worldbank' or 'user'.
+    """Which rate file this is: 'ecb' (zip, XML, a ``Date,USD,...`` CSV), 'worldbank' (its CSV, or the zip
+    holding it) or 'user'.
 
     Anything else is taken for a user's table, whose parser then says which header it expected.
     """
     head = body[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
     first_line = head.split(b"\n", 1)[0].decode("utf-8", "replace")
     first_cells = [cell.strip().strip('"') for cell in first_line.split(",")]
+    if body.startswith(b"PK") and _zip_names(body) and fx_worldbank.data_member_name(_zip_names(body)):
+        return "worldbank"  # the World Bank's bulk zip (an ECB zip holds eurofxref*.csv)
     if body.startswith(b"PK") or head.startswith(b"<") or first_cells[0] == "Date" and (
             len(first_cells) > 1 and first_cells[1].isupper()):
         return "ecb"
     if first_cells[0] == "Data Source":
         return "worldbank"
     return "user"
+
+
+def _zip_names(body: bytes) -> list[str]:
+    try:
+        with zipfile.ZipFile(io.BytesIO(body)) as archive:
+            return archive.namelist()
+    except (zipfile.BadZipFile, EOFError, OSError):
+        return []  # the parser of the kind detected says what is wrong with it
 
 
 _PARSERS = {"ecb": fx_ecb.parse, "worldbank": fx_worldbank.parse, "user": fx_user_csv.parse}
@@ -120,14 +133,15 @@ def load_rates(con: duckdb.DuckDBPyConnection, records: list[dict], *, kind: str
     return FxLoadResult(kind=kind, file_sha256=file_sha256, rates=len(records), added=added)
 
 
-def import_rates_file(con: duckdb.DuckDBPyConnection, path: str | Path, *, kind: str | None = None) -> FxLoadResult:
+def import_rates_file(con: duckdb.DuckDBPyConnection, path: str | Path, *, kind: str | None = None,
+                      source_url: str | None = None) -> FxLoadResult:
     """``adtrail fx import FILE``: parse any rate file (ECB, World Bank, a user table) and load it.
 
     Raises ``ValueError`` (naming the file, what is wrong and what to do) before anything is loaded.
     """
     path = Path(path)
     body = path.read_bytes()
-    source_url = path.resolve().as_uri()
+    source_url = source_url or path.resolve().as_uri()  # a crawled file names where it was downloaded from
     try:
         kind, records = parse_rates(body, kind=kind, source_url=source_url)
     except ValueError as error:

@@ -43,8 +43,14 @@ def _load_google(con, snapshot_id, crawl_dir, *, accept_unfinished):
     return load_google_crawl(con, snapshot_id, crawl_dir, accept_unfinished=accept_unfinished)
 
 
+def _load_fx(con, snapshot_id, crawl_dir, *, accept_unfinished):
+    from warehouse.load_fx import load_fx_crawl
+
+    return load_fx_crawl(con, snapshot_id, crawl_dir, accept_unfinished=accept_unfinished)
+
+
 # Sources whose crawl folders hold bulk files rather than items.jsonl, by source name.
-BULK_LOADERS = {"google_political_bundle": _load_google}
+BULK_LOADERS = {"google_political_bundle": _load_google, "fx_ecb": _load_fx, "fx_worldbank": _load_fx}
 
 
 @dataclass(frozen=True)

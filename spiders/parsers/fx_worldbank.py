@@ -3,6 +3,7 @@
 Source: World Bank, World Development Indicators, "Official exchange rate (LCU per US$, period average)"
 (https://data.worldbank.org/indicator/PA.NUS.FCRF; bulk file
 https://api.worldbank.org/v2/en/indicator/PA.NUS.FCRF?downloadformat=csv, ``API_PA.NUS.FCRF_DS2_en_csv_v2_*.csv``).
+The zip served there (the CSV plus ``Metadata_*`` CSVs) is read as it comes: its ``API_`` member is parsed.
 It covers currencies the ECB does not quote (BDT, NGN, KES, PKR, EGP, ...), as yearly averages of the
 IMF's International Financial Statistics official rate.
 
@@ -28,6 +29,7 @@ import csv
 import datetime as dt
 import io
 import re
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -37,6 +39,7 @@ BULK_URL = "https://api.worldbank.org/v2/en/indicator/PA.NUS.FCRF?downloadformat
 _DOWNLOAD_AGAIN = f"download it again from {BULK_URL} (the API_PA.NUS.FCRF_*.csv inside the zip)"
 _HEADER = ["Country Name", "Country Code", "Indicator Name", "Indicator Code"]
 _RATE = re.compile(r"\d+(\.\d+)?([eE][-+]?\d+)?")
+_MAX_CSV_BYTES = 50_000_000  # the indicator's CSV is about 200 kB; refuse a zip that would unpack to far more
 
 # ISO 3166 alpha-3 (World Bank codes: XKX Kosovo, EMU euro area, CHI Channel Islands) -> ISO 4217 code of the
 # LCU the series is written in, "CODE" or "OLD,NEW@first year of NEW". Checked against the 2023-09-15
@@ -132,8 +135,7 @@ def parse(body: bytes, *, source_url: str | None = None) -> list[dict]:
         raise ValueError(f"got an HTML page, not the World Bank CSV: the download was probably redirected to "
                          f"an error page; {_DOWNLOAD_AGAIN}")
     if body.startswith(b"PK"):
-        raise ValueError("this is the zip the World Bank serves; unzip it and give the "
-                         "API_PA.NUS.FCRF_DS2_*.csv inside (not the Metadata_*.csv files)")
+        body = data_member(body)
     try:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -195,6 +197,32 @@ def parse(body: bytes, *, source_url: str | None = None) -> list[dict]:
                          f"table (adtrail fx import)")
     _mark_reference(records)
     return records
+
+
+def data_member_name(names: list[str]) -> str | None:
+    """The rates CSV among a bulk zip's members (``API_PA.NUS.FCRF_DS2_*.csv``; the ``Metadata_*`` CSVs
+    describe economies and the indicator, and hold no rates)."""
+    found = [name for name in names
+             if name.rsplit("/", 1)[-1].startswith(f"API_{INDICATOR}_") and name.lower().endswith(".csv")]
+    return found[0] if len(found) == 1 else None
+
+
+def data_member(body: bytes) -> bytes:
+    """The rates CSV of the zip the World Bank serves at ``BULK_URL``."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(body)) as archive:
+            names = archive.namelist()
+            name = data_member_name(names)
+            if name is None:
+                raise ValueError(f"the zip holds {names}, not one API_{INDICATOR}_DS2_*.csv; {_DOWNLOAD_AGAIN}, "
+                                 f"or unzip it and give the API_PA.NUS.FCRF_DS2_*.csv inside")
+            if archive.getinfo(name).file_size > _MAX_CSV_BYTES:
+                raise ValueError(f"{name} would unpack to {archive.getinfo(name).file_size:,} bytes, far more "
+                                 f"than the indicator's CSV (about 200 kB): not the World Bank file; {_DOWNLOAD_AGAIN}")
+            return archive.read(name)
+    except (zipfile.BadZipFile, EOFError, OSError) as error:
+        raise ValueError(f"the zip is damaged or cut short ({error}); {_DOWNLOAD_AGAIN}, or unzip it and give the "
+                         "API_PA.NUS.FCRF_DS2_*.csv inside") from None
 
 
 def _mark_reference(records: list[dict]) -> None:

@@ -1,0 +1,103 @@
+"""Load an exchange-rate crawl (``fx_ecb``, ``fx_worldbank``) into the warehouse: its bulk file's rates
+into ``fx_rate`` (warehouse/fx.py), and the crawl into ``snapshot_source``.
+
+Rates are not per snapshot: ``fx_rate`` keeps every rate ever loaded, and a rate already held is not added
+again, so the same file twice changes nothing. The rates and the snapshot_source row are written in two
+transactions (``load_rates`` owns its own); a kill between them leaves rates that a rerun finds already
+held, and the rerun then records the source. A failed crawl (an HTML page instead of the zip, a damaged
+file) loads no rates, removes none, and is recorded as failed with the crawl's own error.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from warehouse import fx
+from warehouse.crawl_folder import CrawlFolderError, CrawlManifest, read_manifest
+from warehouse.db import fetch_one
+from warehouse.load_google import GoogleLoadError, bundle_file_entry
+from warehouse.snapshots import SnapshotError, snapshot_status
+
+# Crawled source -> warehouse.fx kind of its file.
+FX_SOURCES = {"fx_ecb": "ecb", "fx_worldbank": "worldbank"}
+
+
+@dataclass(frozen=True)
+class FxCrawlLoadResult:
+    snapshot_id: int
+    source: str
+    status: str  # complete | failed
+    error: str | None = None
+    rates: int = 0  # rates in the file
+    added: int = 0  # rates new to the warehouse
+    already_loaded: bool = False
+
+    @property
+    def items_loaded(self) -> int:
+        return self.rates
+
+    @property
+    def message(self) -> str:
+        if self.already_loaded:
+            return f"{self.source}: already loaded into snapshot {self.snapshot_id}; nothing changed"
+        if self.status != "complete":
+            return f"{self.source}: failed: {self.error} (rates loaded before are kept)"
+        return f"{self.source}: {self.rates} rates, {self.added} new"
+
+
+def load_fx_crawl(con, snapshot_id: int, crawl_dir: str | Path, *, accept_unfinished: bool = False
+                  ) -> FxCrawlLoadResult:
+    """Load an fx_ecb / fx_worldbank crawl folder into a running snapshot (same rules as load_crawl)."""
+    manifest = read_manifest(crawl_dir)
+    if manifest.source not in FX_SOURCES:
+        raise CrawlFolderError(f"{manifest.crawl_dir}: source {manifest.source!r} is not an exchange-rate source "
+                               f"({', '.join(FX_SOURCES)})")
+    if manifest.status == "running" and not accept_unfinished:
+        raise CrawlFolderError(f"{manifest.crawl_dir}: the crawl {manifest.crawl_id} has not finished (manifest "
+                               "status 'running'): rerun it with adtrail crawl, or load it as a failed source")
+    held = fetch_one(con, "SELECT min(src.snapshot_id) FROM snapshot_source AS src JOIN snapshot AS s USING "
+                     "(snapshot_id) WHERE (s.status = 'complete' OR s.snapshot_id = ?) AND src.crawl_id = ? "
+                     "AND src.manifest_sha256 = ?", [snapshot_id, manifest.crawl_id, manifest.manifest_sha256])[0]
+    if held is not None:
+        return FxCrawlLoadResult(held, manifest.source, "complete", already_loaded=True)
+    status = snapshot_status(con, snapshot_id)
+    if status != "running":
+        raise SnapshotError(f"snapshot {snapshot_id} is {status or 'missing'}; load into a running snapshot "
+                            "(snapshots.begin_or_resume)")
+    try:
+        entry = bundle_file_entry(manifest) if manifest.status == "complete" else None
+    except GoogleLoadError as error:  # the file on disk is not the one the crawl recorded
+        raise CrawlFolderError(str(error)) from None
+    if entry is None:
+        result = FxCrawlLoadResult(snapshot_id, manifest.source, "failed", error=manifest.error or (
+            f"the crawl in {manifest.crawl_dir} has status {manifest.status!r} and no rate file; crawl again"))
+    else:
+        try:
+            loaded = fx.import_rates_file(con, entry["path"], kind=FX_SOURCES[manifest.source],
+                                          source_url=entry.get("source_url"))
+        except ValueError as error:
+            raise CrawlFolderError(f"{entry['path']}: {error}. No rates were loaded") from None
+        result = FxCrawlLoadResult(snapshot_id, manifest.source, "complete", rates=loaded.rates, added=loaded.added)
+    _record_snapshot_source(con, snapshot_id, manifest, result)
+    return result
+
+
+def _record_snapshot_source(con, snapshot_id: int, manifest: CrawlManifest, result: FxCrawlLoadResult) -> None:
+    counts = {**manifest.counts, "rates": result.rates, "rates_added": result.added}
+    finish_reason = "unfinished" if manifest.status == "running" else manifest.finish_reason
+    con.begin()
+    try:
+        con.execute("DELETE FROM snapshot_source WHERE snapshot_id = ? AND source = ?", [snapshot_id, result.source])
+        con.execute(
+            "INSERT INTO snapshot_source (snapshot_id, source, crawl_id, manifest_sha256, scope, scope_hash, status, "
+            "finish_reason, error, cursor, counts, items_loaded, loaded_at) "
+            "VALUES (?, ?, ?, ?, CAST(? AS JSON), ?, ?, ?, ?, ?, CAST(? AS JSON), ?, now())",
+            [snapshot_id, result.source, manifest.crawl_id, manifest.manifest_sha256,
+             json.dumps(manifest.scope, sort_keys=True, ensure_ascii=False), manifest.scope_hash, result.status,
+             finish_reason, result.error, manifest.cursor, json.dumps(counts, sort_keys=True), result.items_loaded])
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
