@@ -17,19 +17,22 @@ from config import Config
 
 DEMO_DB = Path("data/demo/adtrail.duckdb")
 # The sources the demo world serves; every other source stays untouched (never the real internet).
-DEMO_SOURCES = ["meta_ads_archive", "google_political_bundle"]
+DEMO_SOURCES = ["meta_ads_archive", "google_political_bundle", "fx_ecb", "fx_worldbank"]
 # The demo server checks that a token is sent and echoes it in paging links like Meta does, so the
 # redaction of secrets is exercised on every demo run. It is not a real credential.
 DEMO_TOKEN = "demo-token|not-a-secret"
 
 
-def demo_config(endpoint: str, countries: list[str], crawl_root: Path, bundle_url: str | None = None) -> Config:
+def demo_config(endpoint: str, countries: list[str], crawl_root: Path, bundle_url: str | None = None,
+                fx_urls: dict[str, str] | None = None) -> Config:
     config = Config(path=None)
     config.values["warehouse"]["crawl_dir"] = str(crawl_root)
     source = config.values["sources"]["meta_ads_archive"]
     source.update(endpoint=endpoint, countries=countries, page_limit=500)
     if bundle_url:
         config.values["sources"]["google_political_bundle"]["endpoint"] = bundle_url
+    for fx_source, fx_url in (fx_urls or {}).items():  # fx_ecb, fx_worldbank: demo/fx_world.py's files
+        config.values["sources"][fx_source]["endpoint"] = fx_url
     config.values["crawl"].update(backoff_base_seconds=0.5, backoff_max_seconds=5.0)
     return config
 
@@ -38,6 +41,7 @@ def run_demo(*, db_path: Path | None = None, open_app: bool = True, week: int | 
              port: int = 8501) -> int:
     from cli import progress, run_snapshot
     from demo.bulk_server import BundleServer
+    from demo.fx_world import ECB_PATH, WORLDBANK_PATH, generate_fx_files
     from demo.google_bundle_files import generate_google_bundle
     from demo.server import GraphApiServer
     from demo.world import DEMO_START, generate_world
@@ -56,8 +60,12 @@ def run_demo(*, db_path: Path | None = None, open_app: bool = True, week: int | 
     world = generate_world(week)
     env = dict(os.environ, META_ACCESS_TOKEN=DEMO_TOKEN, ADTRAIL_DB=str(db_path))
     bundle = generate_google_bundle(week)
-    with GraphApiServer(world) as server, BundleServer(bundle.zip_bytes, last_modified=bundle.last_modified) as store:
-        config = demo_config(server.url, world.countries, db_path.parent / "crawls", store.url)
+    rates = generate_fx_files()
+    with GraphApiServer(world) as server, BundleServer(bundle.zip_bytes, last_modified=bundle.last_modified) as store, \
+            BundleServer(rates.ecb_zip, last_modified=rates.last_modified, path=ECB_PATH) as ecb, \
+            BundleServer(rates.worldbank_zip, last_modified=rates.last_modified, path=WORLDBANK_PATH) as worldbank:
+        config = demo_config(server.url, world.countries, db_path.parent / "crawls", store.url,
+                             {"fx_ecb": ecb.url, "fx_worldbank": worldbank.url})
         snapshot_id = run_snapshot(config, db_path, as_of, env=env, sources=DEMO_SOURCES)
 
     from warehouse.publish import open_published
