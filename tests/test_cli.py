@@ -113,7 +113,7 @@ def test_load_of_a_folder_without_manifest_is_a_clear_error(tmp_path):
 def test_crawl_unknown_source_names_the_known_ones(tmp_path):
     result = adtrail("crawl", "meta_ad_archive", cwd=tmp_path)
     assert result.returncode == 2
-    assert "known sources: google_political_bundle, meta_ads_archive" in result.stderr
+    assert "known sources: " in result.stderr and "meta_ads_archive" in result.stderr
 
 
 def free_port() -> int:
