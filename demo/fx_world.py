@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from demo.world import DEMO_START
 from demo.world_texts import COUNTRIES
 
-FIRST_DAY = DEMO_START - dt.timedelta(days=2 * 365)
+FIRST_DAY = DEMO_START.replace(year=DEMO_START.year - 2) - dt.timedelta(days=7)  # a rate before the first day
 LAST_DAY = DEMO_START + dt.timedelta(weeks=60)
 USD_PER_EUR = 1.17
 # The ECB history's header, as in the real file: every currency ever quoted, in the ECB's order.
