@@ -29,7 +29,8 @@ import duckdb
 import polars as pl
 import streamlit as st
 
-from warehouse.db import database_path, resolve_db_path
+from warehouse.db import available_migrations, database_path, resolve_db_path, schema_version
+from warehouse.demo_marker import DEMO_LABEL
 from warehouse.publish import NothingPublishedError, current_published, open_published
 from warehouse.queries import run_query
 
@@ -68,6 +69,15 @@ class PublishedReader:
         finally:
             cursor.close()
 
+    def schema_version(self) -> int:
+        """The newest migration applied to the warehouse this copy was published from."""
+        with _cursor_lock:
+            cursor = self.connection.cursor()
+        try:
+            return schema_version(cursor)
+        finally:
+            cursor.close()
+
 
 def stop_page(message: str) -> NoReturn:
     """Show what went wrong and what to do, and end this run of the page."""
@@ -89,13 +99,22 @@ def published_reader() -> PublishedReader:
         connection = _published_connection(copy.name, str(db_path))
     except NothingPublishedError as error:
         stop_page(f"No published snapshot to show. {error}")
-    return PublishedReader(db_path, database_path(connection), connection)
+    reader = PublishedReader(db_path, database_path(connection), connection)
+    copy_version, app_version = reader.schema_version(), max(m.version for m in available_migrations())
+    if copy_version < app_version:
+        stop_page(
+            f"The published copy {reader.copy_path.name} was made by an older adtrail (schema {copy_version}; this "
+            f"app reads schema {app_version}). Publish again with this adtrail: adtrail snapshot (or adtrail load, "
+            "adtrail fx import) migrates the warehouse and publishes a new copy."
+        )
+    return reader
 
 
 def is_demo(reader: PublishedReader) -> bool:
-    """True for the demo's warehouse (``adtrail demo`` writes to data/demo/, never the user's file)."""
-    folder = reader.db_path.resolve().parent
-    return folder.name == "demo" and folder.parent.name == "data"
+    """True for a warehouse ``adtrail demo`` made: by the mark in the copy itself (``warehouse_label``,
+    written by ``warehouse.demo_marker.mark_demo``), wherever the file lives."""
+    labels = reader.query("warehouse_labels")
+    return labels.filter(pl.col("key") == DEMO_LABEL)["value"].to_list() == ["true"]
 
 
 def demo_banner(reader: PublishedReader) -> None:

@@ -10,6 +10,9 @@ import datetime as dt
 import math
 from pathlib import Path
 
+import shutil
+
+import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -171,11 +174,39 @@ def test_a_newly_published_snapshot_is_picked_up_without_a_restart(tmp_path, mon
     assert metrics(fresh)["Ads"] == str(len(SEED_ADS[2]))
 
 
-def test_demo_banner_only_on_the_demo_warehouse(tmp_path, monkeypatch, seeded):
-    demo = run_app(seed_warehouse(tmp_path, demo=True), monkeypatch)
-    assert any(warning.value.startswith("DEMO DATA") for warning in demo.warning)
-    real = run_app(seeded, monkeypatch)
-    assert not any(warning.value.startswith("DEMO DATA") for warning in real.warning)
+def demo_banner_shown(app: AppTest) -> bool:
+    return any(warning.value.startswith("DEMO DATA") for warning in app.warning)
+
+
+def test_demo_banner_follows_the_mark_in_the_warehouse_not_its_folder(tmp_path, monkeypatch, seeded):
+    # marked by the demo's function, in a folder that says nothing of a demo: the banner shows
+    marked = seed_warehouse(tmp_path / "marked", demo=True, folder="elsewhere")
+    assert demo_banner_shown(run_app(marked, monkeypatch))
+    # the published copy carries the mark: moved anywhere, it still shows the banner
+    moved = tmp_path / "moved" / "adtrail.duckdb"
+    shutil.copytree(marked.parent, moved.parent)
+    assert demo_banner_shown(run_app(moved, monkeypatch))
+    # unmarked, even in a folder named data/demo: no banner
+    unmarked = seed_warehouse(tmp_path / "unmarked", folder="data/demo")
+    assert not demo_banner_shown(run_app(unmarked, monkeypatch))
+    assert not demo_banner_shown(run_app(seeded, monkeypatch))
+
+
+def test_a_copy_published_before_the_app_s_schema_says_to_publish_again(tmp_path, monkeypatch):
+    db_path = seed_warehouse(tmp_path)
+    copy = publish.current_published(db_path)
+    con = duckdb.connect(str(copy))
+    try:  # as a copy made by the adtrail before migration 060: no explorer macros, no labels
+        con.execute("DROP MACRO TABLE explorer_ads")
+        con.execute("DROP MACRO TABLE explorer_ad_country")
+        con.execute("DROP TABLE warehouse_label")
+        con.execute("DELETE FROM schema_version WHERE version = 60")
+    finally:
+        con.close()
+    app = run_app(db_path, monkeypatch)
+    assert len(app.error) == 1
+    assert "made by an older adtrail (schema 50" in app.error[0].value
+    assert "Publish again" in app.error[0].value
 
 
 def test_nothing_published_says_what_to_do(tmp_path, monkeypatch):

@@ -1,9 +1,7 @@
-"""The explorer's named queries (warehouse/queries/explorer_*.sql): one shared filter block, and filters
-that mean what they say, on a seeded warehouse."""
+"""The explorer's named queries (warehouse/queries/explorer_*.sql): one filter (explorer_ads, migration
+060_explorer.sql) that every query selects from, and filters that mean what they say, on a seeded warehouse."""
 
 from __future__ import annotations
-
-import re
 
 import pytest
 
@@ -13,20 +11,23 @@ from warehouse.queries import QUERIES_DIR, run_query
 
 EXPLORER = sorted(QUERIES_DIR.glob("explorer_*.sql"))
 FILTERED = [path for path in EXPLORER if path.stem != "explorer_filter_options"]
-BLOCK = re.compile(r"-- explorer filter: begin.*?-- explorer filter: end", re.S)
-AD_COUNTRY = re.compile(r"ad_country AS \(.*?\n\)", re.S)
+FILTER_CALL = ("explorer_ads($snapshot_id, $platforms, $countries, $advertiser, $delivery_from, $delivery_to, "
+               "$late_days)")
 NO_FILTER = dict(platforms=None, countries=None, advertiser=None, delivery_from=None, delivery_to=None, late_days=7)
 
 
-def test_every_explorer_query_has_the_same_filter_block():
+def test_every_explorer_query_selects_from_the_one_filter():
+    """The filter is defined once (explorer_ads, explorer_ad_country in migration 060_explorer.sql)."""
     assert len(FILTERED) == 4
-    blocks = {path.name: BLOCK.search(path.read_text(encoding="utf-8")).group(0) for path in FILTERED}
-    assert len(set(blocks.values())) == 1, sorted(blocks)
-    # the filter options count countries by the same rule
-    shared = AD_COUNTRY.search(next(iter(blocks.values()))).group(0)
-    options = AD_COUNTRY.search((QUERIES_DIR / "explorer_filter_options.sql").read_text(encoding="utf-8")).group(0)
-    strip_comments = lambda sql: re.sub(r"\s*--[^\n]*", "", sql)  # noqa: E731
-    assert strip_comments(shared) == strip_comments(options)
+    for path in FILTERED:
+        sql = path.read_text(encoding="utf-8")
+        assert FILTER_CALL in sql, path.name
+        assert "mart_ad " not in sql and "mart_ad\n" not in sql, f"{path.name} reads ads besides explorer_ads"
+    for path in EXPLORER:  # the country rule, too, lives only in the migration
+        sql = path.read_text(encoding="utf-8")
+        assert "core_ad_country_reach" not in sql, path.name
+    assert "explorer_ad_country($snapshot_id)" in (QUERIES_DIR / "explorer_filter_options.sql").read_text(
+        encoding="utf-8")
 
 
 @pytest.fixture(scope="module")

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from analysis.fx import install_fx_rule
 from tests.crawl_factory import iso, meta_ad_item, scope_hash, write_crawl
-from warehouse import db, fx, load, load_google, publish, snapshots
+from warehouse import db, demo_marker, fx, load, load_google, publish, snapshots
 from warehouse.lock import WarehouseLock
 from warehouse.queries import run_query
 
@@ -143,9 +143,18 @@ def load_snapshot(db_path: Path, number: int, crawl_root: Path, *, google: bool 
         return publish.publish(con, snapshot_id)
 
 
-def seed_warehouse(root: Path, *, snapshots_wanted: int = 1, demo: bool = False, google: bool = False) -> Path:
-    """A warehouse under ``root`` (under data/demo/ when ``demo``) with seed snapshots 1..n published."""
-    db_path = root / "data" / ("demo" if demo else "warehouse") / "adtrail.duckdb"
+def seed_warehouse(root: Path, *, snapshots_wanted: int = 1, demo: bool = False, google: bool = False,
+                   folder: str = "data/warehouse") -> Path:
+    """A warehouse at ``root/folder/adtrail.duckdb`` with seed snapshots 1..n published; marked as the
+    demo's (``warehouse.demo_marker.mark_demo``, before anything is loaded, as the demo does) when ``demo``."""
+    db_path = root / folder / "adtrail.duckdb"
+    if demo:
+        with WarehouseLock(db_path):
+            con = db.connect(db_path)
+            try:
+                demo_marker.mark_demo(con)
+            finally:
+                con.close()
     for number in range(1, snapshots_wanted + 1):
         load_snapshot(db_path, number, root / "crawls", google=google)
     return db_path

@@ -3,64 +3,14 @@
 -- true: USD figures only). Ranked by $rank_currency: 'USD' ranks by the USD lower bound over all
 -- currencies; an ISO code ranks by the lower bound in that currency (advertisers without spend in it are
 -- left out). An advertiser is its platform id, or its name when the platform gave no id.
--- explorer filter: begin (the same block in every explorer_*.sql; tests/test_app_queries.py holds them equal)
--- $snapshot_id: a complete snapshot. Each filter is NULL for "any": $platforms and $countries are lists
--- (meta, google, ...; ISO 3166-1 alpha-2), $advertiser matches an advertiser id exactly or a part of the
--- name (case-insensitive), $delivery_from / $delivery_to bound the delivery start date (both included).
--- Only disclosed amounts (published by the platform): figures of other bases are never summed with them.
+-- $snapshot_id: a complete snapshot; $platforms, $countries, $advertiser, $delivery_from, $delivery_to: the
+-- explorer's filters, NULL for "any"; the ads they let through, priced in USD, are explorer_ads (migration
+-- 060_explorer.sql), the one filter every explorer query selects from.
 WITH
-ad_country AS (
-    -- Countries an ad is known to have reached: the platform's reach per country (Meta: EU ads), or the
-    -- one country its source's scope asked for (Meta returns only ads that reached the countries asked
-    -- for; when one query asks for several, it does not say which one an ad reached).
-    SELECT platform, ad_key, country
-    FROM core_ad_country_reach
-    WHERE snapshot_id = $snapshot_id
-    UNION
-    SELECT a.platform, a.ad_key, upper(src.scope->'countries'->>0) AS country
-    FROM mart_ad AS a
-    JOIN mart_snapshot_summary AS src ON src.snapshot_id = a.snapshot_id AND src.source = a.source
-    WHERE a.snapshot_id = $snapshot_id
-        AND json_array_length(src.scope->'countries') = 1
-        AND upper(src.scope->'countries'->>0) <> 'ALL'
-),
-filtered_ad AS (
-    SELECT
-        a.snapshot_id, a.as_of, a.platform, a.source, a.source_status, a.ad_key, a.fetched_at,
-        coalesce(a.advertiser_id, 'name:' || a.advertiser_name) AS advertiser_key,
-        a.advertiser_id, a.advertiser_name, a.delivery_start, a.platform_fields,
-        a.spend_currency AS currency, a.spend_low, a.spend_high, a.spend_open_ended, a.spend_basis,
-        -- the date an ad's lifetime spend converts to USD at: the day its delivery started
-        CAST(a.delivery_start AS DATE) AS amount_date
-    FROM mart_ad AS a
-    WHERE a.snapshot_id = $snapshot_id
-        AND a.spend_basis = 'disclosed'
-        AND ($platforms IS NULL OR list_contains($platforms, a.platform))
-        AND ($countries IS NULL OR EXISTS (
-            SELECT 1 FROM ad_country AS c
-            WHERE c.platform = a.platform AND c.ad_key = a.ad_key AND list_contains($countries, c.country)))
-        AND ($advertiser IS NULL OR a.advertiser_id = $advertiser
-            OR strpos(lower(a.advertiser_name), lower($advertiser)) > 0)
-        AND ($delivery_from IS NULL OR a.delivery_start >= CAST($delivery_from AS DATE))
-        AND ($delivery_to IS NULL OR a.delivery_start < CAST($delivery_to AS DATE) + INTERVAL 1 DAY)
-),
 priced_ad AS (
-    -- USD by the rule in fx_rule (migration 040_fx.sql, analysis/assumptions.toml): NULL where no rate
-    -- is loaded for the currency and date, a gap that is counted and shown, never a zero.
-    SELECT
-        f.*,
-        f.spend_low * r.usd_per_unit AS spend_usd_low,
-        f.spend_high * r.usd_per_unit AS spend_usd_high,
-        r.usd_per_unit, r.rate_source, r.rate_precision, r.rate_period, r.fx_rule_version,
-        f.spend_low IS NOT NULL AND r.usd_per_unit IS NULL AS usd_rate_missing,
-        -- platforms report spend late: the newest days of a snapshot may still grow
-        f.delivery_start >= f.as_of - to_days(CAST($late_days AS INTEGER)) AS possibly_incomplete
-    FROM filtered_ad AS f
-    LEFT JOIN fx_usd_rate_at('filtered_ad') AS r
-        ON r.currency = f.currency AND r.amount_date = f.amount_date
-)
--- explorer filter: end
-,
+    SELECT *
+    FROM explorer_ads($snapshot_id, $platforms, $countries, $advertiser, $delivery_from, $delivery_to, $late_days)
+),
 per_advertiser AS (
     SELECT
         platform,

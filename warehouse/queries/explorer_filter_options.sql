@@ -10,17 +10,8 @@ ad AS (
     WHERE snapshot_id = $snapshot_id AND spend_basis = 'disclosed'
 ),
 ad_country AS (
-    -- the same rule as explorer_*.sql's ad_country
-    SELECT platform, ad_key, country
-    FROM core_ad_country_reach
-    WHERE snapshot_id = $snapshot_id
-    UNION
-    SELECT a.platform, a.ad_key, upper(src.scope->'countries'->>0) AS country
-    FROM mart_ad AS a
-    JOIN mart_snapshot_summary AS src ON src.snapshot_id = a.snapshot_id AND src.source = a.source
-    WHERE a.snapshot_id = $snapshot_id
-        AND json_array_length(src.scope->'countries') = 1
-        AND upper(src.scope->'countries'->>0) <> 'ALL'
+    -- the countries the explorer's country filter matches (migration 060_explorer.sql)
+    SELECT * FROM explorer_ad_country($snapshot_id)
 ),
 options AS (
     SELECT 'platform' AS option_kind, platform AS option_value, count(*) AS ads FROM ad GROUP BY ALL
