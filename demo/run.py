@@ -86,7 +86,7 @@ def print_summary(con, snapshot_id: int, run_query, out=sys.stdout) -> None:
     """The demo's figures, read back from the published copy: what a user sees first."""
     print(f"DEMO DATA (generated, not real) — snapshot {snapshot_id}", file=out)
     for row in run_query(con, "snapshot_summary", snapshot_id=snapshot_id).iter_rows(named=True):
-        print(f"  {row['source']}: {row['status']}, {row['items_loaded']} ads", file=out)
+        print(f"  {row['source']}: {row['status']}, {row['items_loaded']:,} rows loaded", file=out)
     print("  spend by currency (disclosed ranges, original currency):", file=out)
     for row in run_query(con, "spend_by_currency", snapshot_id=snapshot_id).iter_rows(named=True):
         high = "open" if row["spend_high"] is None else f"{row['spend_high']:,}"
