@@ -26,6 +26,7 @@ from warehouse.lock import WarehouseLock
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 GOOGLE_BUNDLES = {1: FIXTURES / "google_bundle" / "current", 2: FIXTURES / "google_bundle" / "older"}
 RATE_FILES = (FIXTURES / "fx" / "user-rates.csv", FIXTURES / "fx" / "eurofxref-hist-sample.csv")
+GOOGLE_MIGRATION = 50  # 050_google.sql: the raw_google_* tables
 
 
 def write_google_crawl(crawl_dir: Path, week: int, *, failed: bool = False) -> Path:
@@ -56,31 +57,38 @@ def write_google_crawl(crawl_dir: Path, week: int, *, failed: bool = False) -> P
     return crawl_dir
 
 
+def load_week(db_path: Path, root: Path, week: int, *, upto: int | None = None) -> int:
+    """Load week ``week``'s crawls into a new snapshot and complete it, as the CLI does; returns its id.
+    Weeks 1 to 3 carry a Google bundle (week 3's crawl failed, as did its Meta crawl)."""
+    failed = week == 3
+    meta = write_crawl(root / "crawls" / f"meta_w{week}", fixture_items(week), crawl_id=f"meta_bd_w{week}",
+                       started_at=CLOCK_START + dt.timedelta(weeks=week - 1),
+                       status="failed" if failed else "complete",
+                       finish_reason="token_expired" if failed else "finished",
+                       error="The Meta access token expired; set META_ACCESS_TOKEN and rerun" if failed else None)
+    with WarehouseLock(db_path):
+        con = db.connect(db_path, upto=upto)
+        try:
+            install_fx_rule(con)
+            if week == 1:
+                for rate_file in RATE_FILES:
+                    fx.import_rates_file(con, rate_file)
+            snapshot_id = snapshots.begin_or_resume(con, CLOCK_START.date() + dt.timedelta(weeks=week - 1), "tests")
+            load.load_crawl(con, snapshot_id, meta)
+            if week in (1, 2, 3) and db.schema_version(con) >= GOOGLE_MIGRATION:
+                google = write_google_crawl(root / "crawls" / f"google_w{week}", week, failed=failed)
+                load_google.load_google_crawl(con, snapshot_id, google)
+            snapshots.complete(con, snapshot_id)
+        finally:
+            con.close()
+    return snapshot_id
+
+
 def build_original(root: Path, weeks=(1, 2, 3, 4)) -> Path:
-    """A warehouse with one complete snapshot per week, loaded as the CLI loads them."""
+    """A warehouse with one complete snapshot per week."""
     db_path = root / "data" / "adtrail.duckdb"
     for week in weeks:
-        failed = week == 3
-        meta = write_crawl(root / "crawls" / f"meta_w{week}", fixture_items(week), crawl_id=f"meta_bd_w{week}",
-                           started_at=CLOCK_START + dt.timedelta(weeks=week - 1),
-                           status="failed" if failed else "complete",
-                           finish_reason="token_expired" if failed else "finished",
-                           error="The Meta access token expired; set META_ACCESS_TOKEN and rerun" if failed else None)
-        with WarehouseLock(db_path):
-            con = db.connect(db_path)
-            try:
-                install_fx_rule(con)
-                if week == 1:
-                    for rate_file in RATE_FILES:
-                        fx.import_rates_file(con, rate_file)
-                snapshot_id = snapshots.begin_or_resume(con, CLOCK_START.date() + dt.timedelta(weeks=week - 1), "tests")
-                load.load_crawl(con, snapshot_id, meta)
-                if week in (1, 2, 3):
-                    google = write_google_crawl(root / "crawls" / f"google_w{week}", week, failed=failed)
-                    load_google.load_google_crawl(con, snapshot_id, google)
-                snapshots.complete(con, snapshot_id)
-            finally:
-                con.close()
+        load_week(db_path, root, week)
     return db_path
 
 
@@ -168,7 +176,7 @@ def test_exporting_again_replaces_never_duplicates(original, tmp_path):
     con = duckdb.connect(str(original), read_only=True)
     for table in ("raw_meta_ads_archive", "raw_google_creative_stats", "snapshot_source", "snapshot"):
         in_lake = con.execute(f"SELECT snapshot_id, count(*) FROM "
-                              f"{lake.read_partitions(lake.parquet_glob(lake_dir, table))} GROUP BY 1 ORDER BY 1").fetchall()
+                              f"{lake.read_partitions(lake.partition_files(lake_dir, table, [1, 2, 3, 4]))} GROUP BY 1 ORDER BY 1").fetchall()
         in_warehouse = con.execute(f"SELECT snapshot_id, count(*) FROM {table} GROUP BY 1 ORDER BY 1").fetchall()
         assert in_lake == in_warehouse, table
     con.close()
@@ -249,3 +257,28 @@ def test_rebuild_refuses_a_lake_from_another_schema(original, tmp_path):
     changed.unlink()
     with pytest.raises(lake.LakeError, match="differs from this adtrail's 010_raw.sql"):
         rebuild_warehouse(lake_dir, tmp_path / "other.duckdb")
+
+
+def test_snapshots_exported_by_an_older_schema_rebuild_through_the_migrations(tmp_path):
+    """Snapshot 1 was loaded and exported before Google's migration; the warehouse was then upgraded and
+    snapshot 2 (with Google) exported alone. The lake holds both versions; the rebuild replays them."""
+    db_path = tmp_path / "data" / "adtrail.duckdb"
+    lake_dir = tmp_path / "lake"
+    load_week(db_path, tmp_path, 1, upto=GOOGLE_MIGRATION - 1)
+    lake.export_warehouse(db_path, lake_dir)
+    load_week(db_path, tmp_path, 2)  # connect migrates the warehouse first
+    lake.export_warehouse(db_path, lake_dir, snapshot_id=2)
+    con = duckdb.connect()
+    exported = dict(con.execute(
+        f"SELECT snapshot_id, max(version) FROM "
+        f"{lake.read_partitions(lake.partition_files(lake_dir, 'schema_version', [1, 2]))} GROUP BY 1").fetchall())
+    con.close()
+    latest = max(m.version for m in db.available_migrations())
+    before_google = max(m.version for m in db.available_migrations() if m.version < GOOGLE_MIGRATION)
+    assert exported == {1: before_google, 2: latest}
+    assert not list((lake_dir / "raw_google_creative_stats").glob("*/snapshot_id=1"))
+
+    from warehouse.lake_rebuild import rebuild_warehouse
+    rebuilt = tmp_path / "rebuilt.duckdb"
+    rebuild_warehouse(lake_dir, rebuilt)
+    assert differences(db_path, rebuilt) == {}

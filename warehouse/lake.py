@@ -97,14 +97,19 @@ def partition_dir(lake_dir: Path, table: str, snapshot_date, snapshot_id: int) -
     return Path(lake_dir) / table / f"snapshot_date={snapshot_date}" / f"snapshot_id={snapshot_id}"
 
 
-def parquet_glob(lake_dir: Path, table: str) -> str:
-    return str(Path(lake_dir) / table / "snapshot_date=*" / "snapshot_id=*" / "*.parquet")
+def partition_files(lake_dir: Path, table: str, snapshot_ids) -> list[Path]:
+    """The Parquet files of ``table`` for these snapshots (only theirs: snapshots exported by another
+    schema version may have other columns, and orphans of an unfinished export are never read)."""
+    files: list[Path] = []
+    for snapshot_id in sorted(snapshot_ids):
+        files += sorted((Path(lake_dir) / table).glob(f"snapshot_date=*/snapshot_id={snapshot_id}/*.parquet"))
+    return files
 
 
-def read_partitions(table_glob: str) -> str:
-    """The FROM clause reading a lake table with its partition columns."""
-    return f"read_parquet('{_sql_text(table_glob)}', hive_partitioning = true, hive_types = {HIVE_TYPES}, " \
-           "union_by_name = true)"
+def read_partitions(files: list[Path]) -> str:
+    """The FROM clause reading lake files with their partition columns (``files`` must not be empty)."""
+    listed = ", ".join(f"'{_sql_text(f)}'" for f in files)
+    return f"read_parquet([{listed}], hive_partitioning = true, hive_types = {HIVE_TYPES}, union_by_name = true)"
 
 
 def exported_snapshots(lake_dir: Path) -> dict[int, str]:

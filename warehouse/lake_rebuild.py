@@ -14,6 +14,7 @@ failed rebuild leaves nothing that looks like a warehouse. Steps:
    (snapshot, source, item kind), and Google's observations and core rows per (snapshot, source). The
    marts are views over these, so they follow.
 5. Check every table's rows per snapshot against the counts the export recorded.
+6. Rename it into place and publish the newest snapshot, so the app can read it at once.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import duckdb
 
 from spiders.items import RAW_TABLE
 from spiders.parsers import google_bundle
-from warehouse import db, lake
+from warehouse import db, lake, publish, snapshots
 from warehouse.core import build_core, delete_core
 from warehouse.lake import LakeError, read_partitions
 from warehouse.lock import WarehouseLock
@@ -40,13 +41,14 @@ class RebuildResult:
     snapshot_ids: list[int]
     schema_version: int
     rows: dict[str, int] = field(default_factory=dict)  # table -> rows in the new warehouse
+    published: Path | None = None  # the read-only copy of the newest complete snapshot
 
     @property
     def message(self) -> str:
         ids = ", ".join(str(i) for i in self.snapshot_ids)
         return (f"rebuilt {self.db_path} from the lake: snapshot(s) {ids}, schema version {self.schema_version}, "
                 f"{sum(n for t, n in self.rows.items() if t.startswith('raw_'))} raw rows, "
-                f"{self.rows.get('core_ad', 0)} core ads")
+                f"{self.rows.get('core_ad', 0)} core ads; published {self.published.name if self.published else 'nothing'}")
 
 
 def rebuild_warehouse(lake_dir: str | os.PathLike, db_path: str | os.PathLike) -> RebuildResult:
@@ -69,7 +71,14 @@ def rebuild_warehouse(lake_dir: str | os.PathLike, db_path: str | os.PathLike) -
             raise
         os.replace(partial, db_path)
         db_path.with_name(db_path.name + ".wal").unlink(missing_ok=True)
-    result.db_path = db_path
+        result.db_path = db_path
+        # readers (the app, reports) open only published copies: publish the newest snapshot at once
+        con = db.connect(db_path)
+        latest = snapshots.latest_complete(con)
+        if latest is None:
+            con.close()
+        else:
+            result.published = publish.publish(con, latest)  # closes con
     return result
 
 
@@ -125,9 +134,9 @@ def _rebuild_into(lake_dir: Path, partial: Path, snapshot_ids: list[int]) -> Reb
 def _exported_migrations(con, lake_dir: Path, snapshot_ids: list[int]) -> dict[int, dict[int, tuple[str, str]]]:
     """{snapshot_id: {version: (name, sha256)}}, each checked against this adtrail's migrations."""
     shipped = {m.version: (m.name, m.sha256) for m in db.available_migrations()}
-    rows = con.execute(
-        f"SELECT snapshot_id, version, name, sha256 FROM {read_partitions(lake.parquet_glob(lake_dir, lake.SCHEMA_TABLE))} "
-        "WHERE snapshot_id IN (SELECT unnest($ids))", {"ids": snapshot_ids}).fetchall()
+    files = lake.partition_files(lake_dir, lake.SCHEMA_TABLE, snapshot_ids)
+    rows = con.execute(f"SELECT snapshot_id, version, name, sha256 FROM {read_partitions(files)}").fetchall() \
+        if files else []
     found: dict[int, dict[int, tuple[str, str]]] = {}
     for snapshot_id, version, name, digest in rows:
         found.setdefault(snapshot_id, {})[version] = (name, digest)
@@ -154,19 +163,12 @@ def _exported_migrations(con, lake_dir: Path, snapshot_ids: list[int]) -> dict[i
 def _restore_snapshots(con, lake_dir: Path, snapshot_ids: list[int]) -> None:
     """Insert the snapshots' bookkeeping and raw rows, table by table, by column name."""
     catalog = lake.read_catalog(con)
-    params = {"ids": snapshot_ids}
     for table in (lake.SNAPSHOT_TABLE, *catalog.per_snapshot):
-        files = lake.parquet_glob(lake_dir, table)
-        if not list(Path(lake_dir).glob(f"{table}/snapshot_date=*/snapshot_id=*/*.parquet")):
-            continue
-        source = read_partitions(files)
-        if not db.fetch_one(con, f"SELECT count(*) FROM {source} WHERE snapshot_id IN (SELECT unnest($ids))", params)[0]:
-            continue
-        con.execute(f"INSERT INTO {table} BY NAME SELECT * EXCLUDE (snapshot_date) FROM {source} "
-                    "WHERE snapshot_id IN (SELECT unnest($ids))", params)
+        files = lake.partition_files(lake_dir, table, snapshot_ids)
+        if files:
+            con.execute(f"INSERT INTO {table} BY NAME SELECT * EXCLUDE (snapshot_date) FROM {read_partitions(files)}")
     lake_tables = {p.name for p in Path(lake_dir).iterdir() if p.is_dir() and p.name.startswith("raw_")}
-    unknown = sorted(t for t in lake_tables - set(catalog.raw)
-                     if any(Path(lake_dir).glob(f"{t}/snapshot_date=*/snapshot_id={i}/*.parquet") for i in snapshot_ids))
+    unknown = sorted(t for t in lake_tables - set(catalog.raw) if lake.partition_files(lake_dir, t, snapshot_ids))
     if unknown:
         raise LakeError(f"{lake_dir}: raw tables {unknown} have no table in this schema version: the lake "
                         "was written by another adtrail; rebuild with that version")
@@ -174,12 +176,11 @@ def _restore_snapshots(con, lake_dir: Path, snapshot_ids: list[int]) -> None:
 
 def _restore_applied_at(con, lake_dir: Path, snapshot_ids: list[int]) -> None:
     """Each migration's applied_at as the exported warehouse recorded it (the latest export says)."""
-    source = read_partitions(lake.parquet_glob(lake_dir, lake.SCHEMA_TABLE))
+    source = read_partitions(lake.partition_files(lake_dir, lake.SCHEMA_TABLE, snapshot_ids))
     con.execute(f"""
         UPDATE schema_version AS v SET applied_at = e.applied_at
-        FROM (SELECT version, arg_max(applied_at, snapshot_id) AS applied_at FROM {source}
-              WHERE snapshot_id IN (SELECT unnest($ids)) GROUP BY version) AS e
-        WHERE v.version = e.version""", {"ids": snapshot_ids})
+        FROM (SELECT version, arg_max(applied_at, snapshot_id) AS applied_at FROM {source} GROUP BY version) AS e
+        WHERE v.version = e.version""")
 
 
 def _restore_reference(con, lake_dir: Path) -> None:
@@ -248,9 +249,11 @@ def _rebuild_google(con, snapshot_id: int, source: str) -> None:
 def _check_rows(con, lake_dir: Path, snapshot_ids: list[int], current: list[int]) -> None:
     """Every raw table's rows per snapshot as exported; derived ones too, for snapshots exported by this
     schema version (an older adtrail's core builder may rightly have made other rows)."""
-    source = read_partitions(lake.parquet_glob(lake_dir, lake.ROWS_TABLE))
-    expected = con.execute(f"SELECT snapshot_id, table_name, layer, row_count FROM {source} "
-                           "WHERE snapshot_id IN (SELECT unnest($ids))", {"ids": snapshot_ids}).fetchall()
+    files = lake.partition_files(lake_dir, lake.ROWS_TABLE, snapshot_ids)
+    if len({f.parent for f in files}) != len(snapshot_ids):
+        raise LakeError(f"{lake_dir}: a snapshot has no table_rows partition: the export was incomplete; export "
+                        "it again")
+    expected = con.execute(f"SELECT snapshot_id, table_name, layer, row_count FROM {read_partitions(files)}").fetchall()
     tables = set(lake.read_catalog(con).per_snapshot + lake.read_catalog(con).derived)
     wrong = []
     for snapshot_id, table, layer, count in expected:
