@@ -48,11 +48,17 @@ def run_demo(*, db_path: Path | None = None, open_app: bool = True, week: int | 
     from warehouse import db, snapshots
     from warehouse.queries import run_query
 
+    from warehouse.demo_marker import mark_demo
+    from warehouse.lock import WarehouseLock
+
     db_path = Path(db_path or DEMO_DB)
-    if week is None:
+    with WarehouseLock(db_path):
         con = db.connect(db_path)
         try:
-            week = snapshots.completed_count(con) + 1
+            # the app shows its demo banner on every page of a warehouse marked so, wherever it lives
+            mark_demo(con)
+            if week is None:
+                week = snapshots.completed_count(con) + 1
         finally:
             con.close()
     as_of = DEMO_START + dt.timedelta(weeks=week)

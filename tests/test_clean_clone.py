@@ -69,6 +69,8 @@ def test_clean_clone_setup_and_demo_twice(tmp_path):
         dupes = con.sql("SELECT count(*) - count(DISTINCT (snapshot_id, ad_key)) FROM core_ad").fetchall()
         assert dupes == [(0,)]
         assert_secret_in_no_table(con, DEMO_TOKEN)
+        # the app's demo banner reads this mark
+        assert con.sql("SELECT value FROM warehouse_label WHERE key = 'demo'").fetchall() == [("true",)]
     finally:
         con.close()
     # the user's own warehouse is never touched by the demo
