@@ -235,8 +235,11 @@ class PaginatedApiSpider(scrapy.Spider):
     def page_request(self, url: str, chain_id: str, page_number: int, attempt: int = 0) -> scrapy.Request:
         # dont_filter: a page is asked again on retry and on resume; repeats of a next link are caught
         # per chain in parse_response, not by a fingerprint filter that would persist in jobdir/.
+        # priority: breadth first across chains (every chain's page N before any chain's page N+1), so one
+        # failing chain cannot starve the others before the crawl stops.
         return scrapy.Request(
             url, callback=self.parse_response, errback=self.on_download_error, dont_filter=True,
+            priority=-page_number,
             meta={META_CHAIN: chain_id, META_PAGE: page_number, META_ATTEMPT: attempt, META_RUN: self.run_id,
                   # Every status reaches the callback: errors are judged from their bodies (Graph API
                   # error objects), counted, and retried here with one budget.
