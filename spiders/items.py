@@ -73,13 +73,37 @@ META_AD_FIELDS: dict[str, str] = {
     "record": "JSON",  # the whole record as Meta gave it (redacted), for fields not listed here
 }
 
+# YouTube watch page, channel page or player response: the ad keys the page carried, with channel facts
+# (spiders/parsers/youtube.py). "ad slots present" never proves that the creator is paid.
+YOUTUBE_SIGNAL_FIELDS: dict[str, str] = {
+    "platform": "VARCHAR",  # "youtube"
+    "signal_key": "VARCHAR",  # "<page_kind>:<video or channel id>", one row per key per source
+    "page_kind": "VARCHAR",  # watch | channel | video_info
+    "video_id": "VARCHAR",  # NULL for a channel page
+    "channel_id": "VARCHAR",  # UC... id
+    "channel_title": "VARCHAR",
+    "subscribers": "BIGINT",  # parsed from subscribers_text ("1.2M subscribers"); NULL when not English
+    "subscribers_text": "VARCHAR",  # as the page wrote it
+    "views": "BIGINT",  # the video's view count (a channel's, from its about data, when given)
+    "category": "VARCHAR",  # the video's category, e.g. "Music"
+    "is_live": "BOOLEAN",  # a live broadcast, on air or its recording
+    "is_live_now": "BOOLEAN",  # on air when fetched
+    "playability_status": "VARCHAR",  # playabilityStatus.status, e.g. "OK", "UNPLAYABLE"
+    "ad_slots_label": "VARCHAR",  # "ad slots present" | "no ad slots observed"
+    "ad_signals": "VARCHAR[]",  # which of playerAds, adPlacements, adSlots, adBreakParams were found
+    "evidence": "VARCHAR",  # 200 characters of the page from the first ad key found; NULL without one
+    "evidence_by_signal": "JSON",  # {ad key: 200 characters of the page from that key}
+}
+
 FIELDS: dict[str, dict[str, str]] = {
     "meta_ad": {**PROVENANCE_FIELDS, **META_AD_FIELDS},
+    "youtube_signal": {**PROVENANCE_FIELDS, **YOUTUBE_SIGNAL_FIELDS},
 }
 
 # Which raw table each item kind loads into.
 RAW_TABLE: dict[str, str] = {
     "meta_ad": "raw_meta_ads_archive",
+    "youtube_signal": "raw_youtube_signal",
 }
 
 

@@ -155,6 +155,7 @@ WHERE snapshot_id = $snapshot_id AND source = $source
 
 CORE_BUILDERS: dict[str, tuple[str, ...]] = {
     "meta_ad": (_META_AD, _META_COUNTRY_REACH, _META_PAYER),
+    "youtube_signal": (),  # raw only: issue 5's monetisation graph reads raw_youtube_signal
 }
 
 

@@ -34,6 +34,7 @@ from warehouse.snapshots import SnapshotError, snapshot_status
 # The field that identifies an item within a source: one raw row per (snapshot, source, key).
 ITEM_KEY_FIELD: dict[str, str] = {
     "meta_ad": "ad_key",
+    "youtube_signal": "signal_key",
 }
 
 
