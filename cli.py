@@ -225,6 +225,43 @@ def command_fx_import(args) -> int:
     return EXIT_OK
 
 
+# ---------------------------------------------------------------- import
+
+
+def command_import_meta_report(args) -> int:
+    """Load Ad Library Report files the user downloaded (zips or CSVs) as source meta_ad_report, publish."""
+    from warehouse import db
+    from warehouse.load_meta_report import MetaReportError, import_meta_report
+    from warehouse.lock import WarehouseLock
+
+    config = load_config(args.config)
+    db_path = Path(args.db) if args.db else config.db_path
+    as_of = _as_of(args.as_of)
+    with WarehouseLock(db_path):
+        con = db.connect(db_path)
+        snapshot_id = _begin(con, as_of)
+        try:
+            result = import_meta_report(con, snapshot_id, [Path(name) for name in args.files])
+        except MetaReportError as error:
+            con.close()
+            raise UserError(str(error)) from None
+        progress(result.message)
+        _complete_and_publish(con, snapshot_id)
+    return EXIT_FAILED if result.failed_files else EXIT_OK
+
+
+def _complete_and_publish(con, snapshot_id: int) -> None:
+    from warehouse import publish, snapshots
+
+    try:
+        snapshots.complete(con, snapshot_id)
+    except BaseException:
+        con.close()
+        raise
+    published = publish.publish(con, snapshot_id)  # closes con
+    progress(f"snapshot {snapshot_id} complete; published {published.name}")
+
+
 # ---------------------------------------------------------------- lake
 
 
@@ -313,6 +350,15 @@ def build_parser() -> argparse.ArgumentParser:
     fx_import.add_argument("files", nargs="+", metavar="FILE")
     fx_import.add_argument("--db", help="warehouse file (default: $ADTRAIL_DB or the configuration's)")
     fx_import.set_defaults(run=command_fx_import)
+
+    import_command = commands.add_parser("import", help="load files downloaded by hand from a platform's website")
+    import_actions = import_command.add_subparsers(dest="import_command", required=True, metavar="ACTION")
+    meta_report = import_actions.add_parser(
+        "meta-report", help="Meta Ad Library Report zips or CSVs (advertisers, locations, regions)")
+    meta_report.add_argument("files", nargs="+", metavar="ZIP_OR_CSV")
+    meta_report.add_argument("--db", help="warehouse file (default: $ADTRAIL_DB or the configuration's)")
+    meta_report.add_argument("--as-of", help="the date the snapshot stands for (default: today)")
+    meta_report.set_defaults(run=command_import_meta_report)
 
     export = commands.add_parser("export", help="write complete snapshots to the Parquet lake")
     export.add_argument("--db", help="warehouse file (default: $ADTRAIL_DB or the configuration's)")
