@@ -12,7 +12,7 @@ import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from spiders.parsers import fx_ecb, fx_user_csv, fx_worldbank, google_bundle, meta_ads_archive
+from spiders.parsers import fx_ecb, fx_user_csv, fx_worldbank, google_bundle, meta_ads_archive, youtube
 
 
 def file_provenance(path: Path, body: bytes, *, item_kind: str, source: str) -> dict:
@@ -41,10 +41,26 @@ def parse_meta_ads_archive(path: Path) -> Iterator[dict]:
     yield from meta_ads_archive.parse_records(document, provenance=provenance)
 
 
+def parse_youtube_page(path: Path) -> Iterator[dict]:
+    """A saved YouTube watch page or channel page (HTML), or a video-info response: one youtube_signal."""
+    body = path.read_bytes()
+    yield youtube.parse_page(body, file_provenance(path, body, item_kind="youtube_signal",
+                                                   source="youtube_monetisation"))
+
+
+def parse_youtube_video_info(path: Path) -> Iterator[dict]:
+    """An innertube player response (JSON) or a get_video_info query string: one youtube_signal."""
+    body = path.read_bytes()
+    yield youtube.parse_video_info(body, file_provenance(path, body, item_kind="youtube_signal",
+                                                         source="youtube_monetisation"))
+
+
 PARSERS: dict[str, Callable[[Path], Iterator[dict]]] = {
     "meta-ads-archive": parse_meta_ads_archive,
     "google-bundle": google_bundle.parse_google_bundle,  # the bundle zip or any one of its CSVs
     "ecb-fx": fx_ecb.parse_file,  # ECB euro reference rates: history zip, daily CSV, gesmes XML
     "worldbank-fx": fx_worldbank.parse_file,  # World Bank WDI PA.NUS.FCRF bulk CSV (yearly averages)
     "fx-csv": fx_user_csv.parse_file,  # a user's own table: currency,date,rate,base
+    "youtube-watch": parse_youtube_page,  # a saved watch or channel page: ad slots, channel facts
+    "youtube-video-info": parse_youtube_video_info,  # an innertube player response (JSON)
 }

@@ -11,8 +11,10 @@ What is read, and from where:
   ``get_video_info`` query string carrying it as ``player_response=``.
 
 Ad signals are the player response's top-level keys ``playerAds``, ``adPlacements``, ``adSlots`` and
-``adBreakParams``, counted only when not empty. Any of them gives the label "ad slots present"; none gives
-"no ad slots observed". **Neither label proves whether the creator is paid**: YouTube can place ads on
+``adBreakParams``, counted by their presence whatever their value: YouTube's video-info answer for a
+monetised video (the same one whose watch page carries ``playerAds`` and ``adPlacements``) has
+``"adBreakParams": ""``, and the quotation shows the value as it is. Any of them gives the label
+"ad slots present"; none gives "no ad slots observed". **Neither label proves whether the creator is paid**: YouTube can place ads on
 videos whose creator is not in the Partner Programme (and keeps that revenue), a claimed video's ads pay
 the claimant, and an answer without ad keys may differ by country, consent, login or client. The label says
 what the page carried when fetched, nothing more. ``evidence`` quotes the page exactly: 200 characters
@@ -119,11 +121,11 @@ def _int(value) -> int | None:
 
 
 def _ad_signals(text: str, objects: list[EmbeddedObject]) -> tuple[list[str], dict[str, str]]:
-    """Which ad keys the objects carry at top level (not empty), and an exact quotation for each."""
+    """Which ad keys the objects carry at top level, and an exact quotation for each."""
     found: dict[str, str] = {}
     for embedded in objects:
         for key in AD_KEYS:
-            if key in found or embedded.value.get(key) in (None, [], {}, ""):
+            if key in found or key not in embedded.value:
                 continue
             offset = embedded.top_level_keys[key]
             found[key] = text[offset:offset + EVIDENCE_CHARS]
@@ -235,6 +237,9 @@ def parse_page(body: bytes, provenance: dict) -> dict:
 def parse_video_info(body: bytes, provenance: dict) -> dict:
     """An innertube player response (JSON object), or the old get_video_info query string around one."""
     text = _decode(body)
+    if text.lstrip().startswith("<"):
+        raise YouTubePageError("this is an HTML page, not a video info response (JSON): read watch and channel "
+                               "pages with `adtrail parse youtube-watch`")
     if not text.lstrip().startswith("{"):
         fields = parse_qs(text.strip())
         if "player_response" not in fields:
