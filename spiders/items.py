@@ -95,13 +95,54 @@ YOUTUBE_SIGNAL_FIELDS: dict[str, str] = {
     "evidence_by_signal": "JSON",  # {ad key: 200 characters of the page from that key}
 }
 
+# ads.txt / app-ads.txt (IAB ads.txt 1.1; spiders/parsers/ads_txt.py). Every kind is one line of one file,
+# keyed by line_key "<domain>/<file_kind>#<line_number>"; domain is the host the file was fetched for,
+# root_domain its registrable domain by the Public Suffix List (spiders/public_suffix.py).
+ADS_TXT_LINE_FIELDS: dict[str, str] = {
+    "line_key": "VARCHAR",
+    "domain": "VARCHAR",
+    "root_domain": "VARCHAR",
+    "file_kind": "VARCHAR",  # "ads.txt" | "app-ads.txt"
+    "line_number": "INTEGER",  # 1-based; CR, LF and CRLF each end a line
+}
+ADS_TXT_RECORD_FIELDS: dict[str, str] = {
+    **ADS_TXT_LINE_FIELDS,
+    "ad_system_domain": "VARCHAR",  # as given, e.g. "Google.com", "pubmatic,com"
+    "ad_system_canonical": "VARCHAR",  # through spiders/parsers/ad_systems.py's alias table
+    "seller_account_id": "VARCHAR",  # exactly as given (case, leading zeros, '=')
+    "seller_account_canonical": "VARCHAR",  # Google's ca-pub-/ca-video-pub-/partner-pub- as pub-; else as given
+    "relationship": "VARCHAR",  # DIRECT | RESELLER
+    "certification_authority_id": "VARCHAR",
+    "extensions": "VARCHAR[]",  # the fields after ';'
+    "is_placeholder": "BOOLEAN",  # IAB's "no authorised sellers" placeholder record, not a seller
+    "recovered_reason": "VARCHAR",  # NULL unless a near-miss line was recovered: what was repaired
+}
+ADS_TXT_VARIABLE_FIELDS: dict[str, str] = {
+    **ADS_TXT_LINE_FIELDS,
+    "name": "VARCHAR",  # uppercased: CONTACT, SUBDOMAIN, INVENTORYPARTNERDOMAIN, OWNERDOMAIN, MANAGERDOMAIN, ...
+    "value": "VARCHAR",  # %-decoded; domains lowercased
+    "country": "VARCHAR",  # MANAGERDOMAIN's optional ISO 3166-1 alpha-2 country
+    "ignored_reason": "VARCHAR",  # why it has no effect (a later OWNERDOMAIN, an unknown name, ...); NULL if it counts
+}
+ADS_TXT_REJECTED_LINE_FIELDS: dict[str, str] = {
+    **ADS_TXT_LINE_FIELDS,
+    "raw_line": "VARCHAR",  # the line as decoded, comment included
+    "reason": "VARCHAR",
+}
+
 FIELDS: dict[str, dict[str, str]] = {
+    "ads_txt_record": {**PROVENANCE_FIELDS, **ADS_TXT_RECORD_FIELDS},
+    "ads_txt_variable": {**PROVENANCE_FIELDS, **ADS_TXT_VARIABLE_FIELDS},
+    "ads_txt_rejected_line": {**PROVENANCE_FIELDS, **ADS_TXT_REJECTED_LINE_FIELDS},
     "meta_ad": {**PROVENANCE_FIELDS, **META_AD_FIELDS},
     "youtube_signal": {**PROVENANCE_FIELDS, **YOUTUBE_SIGNAL_FIELDS},
 }
 
 # Which raw table each item kind loads into.
 RAW_TABLE: dict[str, str] = {
+    "ads_txt_record": "raw_ads_txt_record",
+    "ads_txt_variable": "raw_ads_txt_variable",
+    "ads_txt_rejected_line": "raw_ads_txt_rejected_line",
     "meta_ad": "raw_meta_ads_archive",
     "youtube_signal": "raw_youtube_signal",
 }

@@ -156,6 +156,9 @@ WHERE snapshot_id = $snapshot_id AND source = $source
 CORE_BUILDERS: dict[str, tuple[str, ...]] = {
     "meta_ad": (_META_AD, _META_COUNTRY_REACH, _META_PAYER),
     "youtube_signal": (),  # raw only: issue 5's monetisation graph reads raw_youtube_signal
+    "ads_txt_record": (),  # raw only, like youtube_signal: read by issue 5's supply-chain checks
+    "ads_txt_variable": (),
+    "ads_txt_rejected_line": (),
 }
 
 

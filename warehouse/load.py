@@ -35,6 +35,9 @@ from warehouse.snapshots import SnapshotError, snapshot_status
 ITEM_KEY_FIELD: dict[str, str] = {
     "meta_ad": "ad_key",
     "youtube_signal": "signal_key",
+    "ads_txt_record": "line_key",
+    "ads_txt_variable": "line_key",
+    "ads_txt_rejected_line": "line_key",
 }
 
 
