@@ -230,7 +230,7 @@ def command_fx_import(args) -> int:
 
 def command_import_meta_report(args) -> int:
     """Load Ad Library Report files the user downloaded (zips or CSVs) as source meta_ad_report, publish."""
-    from warehouse import db
+    from warehouse import db, snapshots
     from warehouse.load_meta_report import MetaReportError, import_meta_report
     from warehouse.lock import WarehouseLock
 
@@ -246,6 +246,10 @@ def command_import_meta_report(args) -> int:
             con.close()
             raise UserError(str(error)) from None
         progress(result.message)
+        if result.already_loaded and snapshots.discard_if_empty(con, snapshot_id):
+            con.close()
+            progress("nothing new to load: the warehouse is unchanged")
+            return EXIT_OK
         _complete_and_publish(con, snapshot_id)
     return EXIT_FAILED if result.failed_files else EXIT_OK
 

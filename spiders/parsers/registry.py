@@ -12,7 +12,8 @@ import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from spiders.parsers import fx_ecb, fx_user_csv, fx_worldbank, google_bundle, meta_ads_archive, youtube
+from spiders.parsers import ads_txt
+from spiders.parsers import fx_ecb, fx_user_csv, fx_worldbank, google_bundle, meta_ads_archive, meta_report, youtube
 
 
 def file_provenance(path: Path, body: bytes, *, item_kind: str, source: str) -> dict:
@@ -56,6 +57,8 @@ def parse_youtube_video_info(path: Path) -> Iterator[dict]:
 
 
 PARSERS: dict[str, Callable[[Path], Iterator[dict]]] = {
+    "ads-txt": ads_txt.parse_ads_txt_file,  # domain from the file name (bild.de_ads.txt, bild.de/ads.txt) or "unknown"
+    "app-ads-txt": ads_txt.parse_app_ads_txt_file,
     "meta-ads-archive": parse_meta_ads_archive,
     "google-bundle": google_bundle.parse_google_bundle,  # the bundle zip or any one of its CSVs
     "ecb-fx": fx_ecb.parse_file,  # ECB euro reference rates: history zip, daily CSV, gesmes XML
@@ -63,4 +66,5 @@ PARSERS: dict[str, Callable[[Path], Iterator[dict]]] = {
     "fx-csv": fx_user_csv.parse_file,  # a user's own table: currency,date,rate,base
     "youtube-watch": parse_youtube_page,  # a saved watch or channel page: ad slots, channel facts
     "youtube-video-info": parse_youtube_video_info,  # an innertube player response (JSON)
+    "meta-report": meta_report.parse_file,  # Meta Ad Library Report zip or one of its CSVs
 }
