@@ -35,12 +35,13 @@ import codecs
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from spiders.items import empty_item
 from spiders.parsers import ads_txt_rules
 from spiders.parsers.ad_systems import canonical_ad_system, canonical_seller_account
 from spiders.parsers.ads_txt_rules import RecordLine, RejectedLine, VariableLine
-from spiders.public_suffix import root_domain
+from spiders.public_suffix import load_public_suffix_list, root_domain
 
 FILE_KINDS = ("ads.txt", "app-ads.txt")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
@@ -202,3 +203,36 @@ def items(parsed: ParsedAdsTxt, *, domain: str, provenance: dict) -> Iterator[di
         item = base("ads_txt_rejected_line", rejected.line_number)
         item.update(raw_line=rejected.raw_line, reason=rejected.reason)
         yield item
+
+
+def domain_from_file_name(path: Path) -> str:
+    """The domain a saved file belongs to: its name's leading domain part (``bild.de_ads.txt``), or its
+    folder's name for a bare ``ads.txt`` (``bild.de/ads.txt``); ``"unknown"`` when neither is a domain."""
+    psl = load_public_suffix_list()
+    candidates = [path.name.split("_", 1)[0]] if "_" in path.name else []
+    if path.name.lower() in FILE_KINDS:
+        candidates.append(path.parent.name)
+    for candidate in candidates:
+        candidate = candidate.lower()
+        if ads_txt_rules.is_domain(candidate) and psl.knows_suffix(candidate) and root_domain(candidate):
+            return candidate
+    return "unknown"
+
+
+def parse_file(path: Path, *, file_kind: str) -> Iterator[dict]:
+    """``adtrail parse ads-txt|app-ads-txt FILE``: the items of a saved file, as a crawl would make them."""
+    from spiders.parsers.registry import file_provenance  # the registry imports this module
+
+    body = path.read_bytes()
+    domain = domain_from_file_name(path)
+    parsed = parse_ads_txt(body, file_kind=file_kind, domain=None if domain == "unknown" else domain)
+    provenance = file_provenance(path, body, item_kind="ads_txt_record", source="ads_txt")
+    yield from items(parsed, domain=domain, provenance=provenance)
+
+
+def parse_ads_txt_file(path: Path) -> Iterator[dict]:
+    return parse_file(path, file_kind="ads.txt")
+
+
+def parse_app_ads_txt_file(path: Path) -> Iterator[dict]:
+    return parse_file(path, file_kind="app-ads.txt")
