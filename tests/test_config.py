@@ -51,5 +51,5 @@ def test_missing_file_is_named(tmp_path):
 
 
 def test_unknown_source_lists_known_ones():
-    with pytest.raises(ConfigError, match="known sources: fx_ecb, fx_worldbank, google_political_bundle, meta_ads_archive"):
+    with pytest.raises(ConfigError, match="known sources: fx_ecb, fx_worldbank, google_political_bundle, meta_ad_report, meta_ads_archive"):
         load_config(None).source("meta_ad_archive")
