@@ -58,6 +58,13 @@ DEFAULTS: dict = {
             "enabled": True,
             "endpoint": "https://api.worldbank.org/v2/en/indicator/PA.NUS.FCRF?downloadformat=csv",
         },
+        # Off by default: YouTube's terms forbid automated access without its permission (README, "YouTube").
+        "youtube_monetisation": {
+            "enabled": False,
+            "endpoint": "https://www.youtube.com",
+            "video_ids": [],
+            "channel_ids": [],
+        },
     },
 }
 
@@ -68,6 +75,7 @@ SPIDER_SETTING_NAMES: dict[str, dict[str, str]] = {
     "meta_ad_report": {},
     "fx_ecb": {"endpoint": "ECB_FX_URL"},
     "fx_worldbank": {"endpoint": "WORLDBANK_FX_URL"},
+    "youtube_monetisation": {"endpoint": "YOUTUBE_BASE_URL"},
 }
 # Bulk-file sources keep their last good download here, to skip unchanged files and resume partial ones.
 BULK_SOURCES = ("google_political_bundle", "fx_ecb", "fx_worldbank")
@@ -87,6 +95,7 @@ SCOPE_KEYS: dict[str, tuple[str, ...]] = {
     "meta_ad_report": (),  # imported files say their own country and period
     "fx_ecb": (),  # every currency, whole history
     "fx_worldbank": (),  # every economy, every year
+    "youtube_monetisation": ("video_ids", "channel_ids"),
 }
 
 

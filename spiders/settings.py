@@ -30,7 +30,13 @@ ADTRAIL_PROJECT_URL = "https://github.com/adtrail/adtrail"
 
 BOT_NAME = "adtrail"
 # One entry per spider module (a walk of the whole package would import every helper module too).
-SPIDER_MODULES = ["spiders.meta_ads_archive", "spiders.google_political_bundle", "spiders.fx_ecb", "spiders.fx_worldbank"]
+SPIDER_MODULES = [
+    "spiders.meta_ads_archive",
+    "spiders.google_political_bundle",
+    "spiders.fx_ecb",
+    "spiders.fx_worldbank",
+    "spiders.youtube_monetisation",
+]
 NEWSPIDER_MODULE = "spiders"
 
 # Identify the crawler honestly: name, version and where to read about it.
@@ -102,3 +108,5 @@ ADTRAIL_CRAWL_ID = None  # set by spiders.run
 
 META_ADS_ARCHIVE_URL = "https://graph.facebook.com/v23.0/ads_archive"
 META_PAGE_LIMIT = 250
+# youtube_monetisation: off by default (YouTube's terms restrict automated access; README, "YouTube").
+YOUTUBE_BASE_URL = "https://www.youtube.com"

@@ -19,6 +19,10 @@ class EmbeddedJsonError(ValueError):
     """An assignment was found but what follows it is not a whole JSON object."""
 
 
+class ObjectNeverCloses(EmbeddedJsonError):
+    """The text ends inside the object: the page was cut short."""
+
+
 @dataclass(frozen=True)
 class EmbeddedObject:
     value: dict
@@ -67,7 +71,7 @@ def scan_object(text: str, start: int) -> tuple[int, dict[str, int]]:
             if depth == 0:
                 return index + 1, keys
         index += 1
-    raise EmbeddedJsonError(
+    raise ObjectNeverCloses(
         f"the object opening at offset {start} never closes (the page ends inside it): the page was probably "
         "cut short; fetch it again"
     )
@@ -93,7 +97,7 @@ def find_assigned_object(text: str, name: str) -> EmbeddedObject | None:
         if isinstance(value, dict):
             return EmbeddedObject(value, brace, end, keys)
     if last_error is not None:
-        raise EmbeddedJsonError(f"{name}: {last_error}")
+        raise type(last_error)(f"{name}: {last_error}")
     return None
 
 

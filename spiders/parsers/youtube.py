@@ -31,7 +31,8 @@ from decimal import Decimal, InvalidOperation
 from urllib.parse import parse_qs
 
 from spiders.items import empty_item
-from spiders.parsers.embedded_json import EmbeddedJsonError, EmbeddedObject, find_assigned_object, whole_object
+from spiders.parsers.embedded_json import (EmbeddedJsonError, EmbeddedObject, ObjectNeverCloses, find_assigned_object,
+                                           whole_object)
 
 AD_KEYS = ("playerAds", "adPlacements", "adSlots", "adBreakParams")
 ADS_PRESENT = "ad slots present"
@@ -53,6 +54,23 @@ _NOT_A_PAGE = (
 
 class YouTubePageError(ValueError):
     """The bytes are not a page this parser can read; the message says what was found and what to do."""
+
+
+class PageCutShort(YouTubePageError):
+    """The page ends inside its data: fetching it again may help."""
+
+
+class VideoUnavailable(YouTubePageError):
+    """A real watch page of a video that cannot be played (removed, private, unavailable): no details."""
+
+
+class NotAYouTubePage(YouTubePageError):
+    """A consent wall, a bot check, an error page, or a layout this parser does not know."""
+
+
+def wall_of(text: str) -> str | None:
+    """What kind of wall the page is (cookie consent, bot check), or None for any other page."""
+    return next((what for marker, what in _NOT_A_PAGE if marker in text), None)
 
 
 def _text(runs_or_simple) -> str | None:
@@ -139,14 +157,14 @@ def _decode(body: bytes) -> str:
 
 
 def _not_a_page(text: str, wanted: str) -> YouTubePageError:
-    for marker, what in _NOT_A_PAGE:
-        if marker in text:
-            return YouTubePageError(
+    what = wall_of(text)
+    if what:
+        return NotAYouTubePage(
                 f"this is {what}, not a {wanted}: nothing about ads can be read from it. YouTube shows it to "
                 "clients without consent cookies or that it takes for bots; fetch again later, or save the page "
                 "from a browser and use `adtrail parse`")
     start = " ".join(text[:80].split())
-    return YouTubePageError(
+    return NotAYouTubePage(
         f"no ytInitialPlayerResponse or channel ytInitialData in the page (it starts {start!r}): not a YouTube "
         f"{wanted}, or YouTube changed its page layout; check the URL, and report the page if it is one")
 
@@ -211,15 +229,17 @@ def parse_page(body: bytes, provenance: dict) -> dict:
     try:
         player = find_assigned_object(text, "ytInitialPlayerResponse")
         initial = find_assigned_object(text, "ytInitialData")
+    except ObjectNeverCloses as error:
+        raise PageCutShort(str(error)) from None
     except EmbeddedJsonError as error:
-        raise YouTubePageError(f"{error}") from None
+        raise NotAYouTubePage(str(error)) from None
     if player is not None and player.value.get("videoDetails"):
         item = _new_item(provenance, "watch")
         _fill(item, player.value, initial.value if initial else None)
         return _finish(item, text, [player])
     if player is not None and not (initial and (initial.value.get("metadata") or {}).get("channelMetadataRenderer")):
         status = player.value.get("playabilityStatus") or {}
-        raise YouTubePageError(
+        raise VideoUnavailable(
             f"the watch page has no video details (playability {status.get('status')!r}: "
             f"{status.get('reason')!r}): the video is unavailable, private or removed; nothing about ads can be read")
     channel = ((initial.value.get("metadata") or {}).get("channelMetadataRenderer") or {}) if initial else {}
@@ -247,8 +267,10 @@ def parse_video_info(body: bytes, provenance: dict) -> dict:
         text = fields["player_response"][0]  # evidence then quotes the decoded player response
     try:
         document = whole_object(text)
+    except ObjectNeverCloses as error:
+        raise PageCutShort(f"the video info is {error}") from None
     except EmbeddedJsonError as error:
-        raise YouTubePageError(f"the video info is {error}; if the file was cut short, fetch it again") from None
+        raise NotAYouTubePage(f"the video info is {error}") from None
     player = document.value
     if not player.get("videoDetails") and not player.get("playabilityStatus"):
         raise YouTubePageError(
