@@ -53,8 +53,15 @@ def _load_fx(con, snapshot_id, crawl_dir, *, accept_unfinished):
     return load_fx_crawl(con, snapshot_id, crawl_dir, accept_unfinished=accept_unfinished)
 
 
+def _load_sellers_json(con, snapshot_id, crawl_dir, *, accept_unfinished):
+    from warehouse.load_sellers_json import load_sellers_json_crawl
+
+    return load_sellers_json_crawl(con, snapshot_id, crawl_dir, accept_unfinished=accept_unfinished)
+
+
 # Sources whose crawl folders hold bulk files rather than items.jsonl, by source name.
-BULK_LOADERS = {"google_political_bundle": _load_google, "fx_ecb": _load_fx, "fx_worldbank": _load_fx}
+BULK_LOADERS = {"google_political_bundle": _load_google, "fx_ecb": _load_fx, "fx_worldbank": _load_fx,
+                "sellers_json": _load_sellers_json}
 
 
 @dataclass(frozen=True)
