@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 
 from spiders.items import FIELDS, RAW_TABLE
-from warehouse.core import build_core, delete_core
+from warehouse.core import ITEM_LINE_BUILDERS, build_core, delete_core
 from warehouse.crawl_folder import (
     SECRET_IN_URL,
     CrawlFolderError,
@@ -59,9 +59,15 @@ def _load_sellers_json(con, snapshot_id, crawl_dir, *, accept_unfinished):
     return load_sellers_json_crawl(con, snapshot_id, crawl_dir, accept_unfinished=accept_unfinished)
 
 
+def _load_snap(con, snapshot_id, crawl_dir, *, accept_unfinished):
+    from warehouse.load_snap import load_snap_crawl
+
+    return load_snap_crawl(con, snapshot_id, crawl_dir, accept_unfinished=accept_unfinished)
+
+
 # Sources whose crawl folders hold bulk files rather than items.jsonl, by source name.
 BULK_LOADERS = {"google_political_bundle": _load_google, "fx_ecb": _load_fx, "fx_worldbank": _load_fx,
-                "sellers_json": _load_sellers_json}
+                "sellers_json": _load_sellers_json, "snap_political": _load_snap}
 
 
 @dataclass(frozen=True)
@@ -244,7 +250,8 @@ def _check_items(con: duckdb.DuckDBPyConnection, manifest: CrawlManifest, kind: 
 
 
 def _insert_raw(con: duckdb.DuckDBPyConnection, manifest: CrawlManifest, kind: str, snapshot_id: int) -> int:
-    """Insert one row per item key (the latest fetched) into the kind's raw table; returns rows inserted."""
+    """Insert one row per item key (the latest fetched) into the kind's raw table, and the kind's rows taken
+    from every line (``ITEM_LINE_BUILDERS``); returns the raw rows inserted."""
     table = RAW_TABLE[kind]
     key = ITEM_KEY_FIELD[kind]
     tiebreak = ", md5(CAST(record AS VARCHAR)) DESC" if "record" in FIELDS[kind] else ""
@@ -261,6 +268,10 @@ def _insert_raw(con: duckdb.DuckDBPyConnection, manifest: CrawlManifest, kind: s
         ) = 1
     """
     con.execute(sql, {**_read_json_params(manifest, kind), "snapshot_id": snapshot_id})
+    # Facts of every line, before the one-row-per-key step kept one: one more pass over the same files.
+    for statement in ITEM_LINE_BUILDERS.get(kind, ()):
+        con.execute(statement.format(items=_READ_ITEMS),
+                    {**_read_json_params(manifest, kind), "snapshot_id": snapshot_id})
     return fetch_one(
         con, f"SELECT count(*) FROM {table} WHERE snapshot_id = ? AND source = ?", [snapshot_id, manifest.source]
     )[0]
