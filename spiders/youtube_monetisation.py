@@ -42,8 +42,8 @@ def _ids(raw: dict, key: str, pattern: re.Pattern[str], what: str) -> list[str]:
     ids = [str(value).strip() for value in values]
     bad = [value for value in ids if not pattern.fullmatch(value)]
     if bad:
-        raise ScopeError(f"{key} {bad} are not YouTube {what}s (e.g. {'WXxV9g7lsFE' if key == 'video_ids' else 'UCXPjxIofFid9z2JlKT6Jb3w'}); "
-                         "copy the id from the page's URL")
+        example = "WXxV9g7lsFE" if key == "video_ids" else "UCXPjxIofFid9z2JlKT6Jb3w"
+        raise ScopeError(f"{key} {bad} are not YouTube {what}s (such as {example}); copy the id from the page's URL")
     return list(dict.fromkeys(ids))
 
 

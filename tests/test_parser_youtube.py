@@ -178,6 +178,17 @@ def test_channel_page_c4_header():
     assert item["ad_slots_label"] == "no ad slots observed"
 
 
+def test_channel_views_come_from_its_about_data_never_from_a_video_shelf():
+    shelf = {"contents": {"gridVideoRenderer": {"videoId": "WXxV9g7lsFE",
+                                                "viewCountText": {"simpleText": "215,449,623 views"}}}}
+    metadata = {"channelMetadataRenderer": {"title": "iyazlive", "externalId": "UCXPjxIofFid9z2JlKT6Jb3w"}}
+    assert youtube.parse_page(channel_page({"metadata": metadata, **shelf}), PROVENANCE)["views"] is None
+    about = {"channelAboutFullMetadataRenderer": {"viewCountText": {"simpleText": "312,045,118 views"}}}
+    item = youtube.parse_page(channel_page({"metadata": metadata, **shelf, "onResponseReceivedEndpoints": [about]}),
+                              PROVENANCE)
+    assert item["views"] == 312_045_118
+
+
 def test_channel_page_view_model_header():
     item = youtube.parse_page(channel_page({
         "metadata": {"channelMetadataRenderer": {"title": "Test", "externalId": "UCtestChannelId123"}},

@@ -14,9 +14,10 @@ Ad signals are the player response's top-level keys ``playerAds``, ``adPlacement
 ``adBreakParams``, counted by their presence whatever their value: YouTube's video-info answer for a
 monetised video (the same one whose watch page carries ``playerAds`` and ``adPlacements``) has
 ``"adBreakParams": ""``, and the quotation shows the value as it is. Any of them gives the label
-"ad slots present"; none gives "no ad slots observed". **Neither label proves whether the creator is paid**: YouTube can place ads on
-videos whose creator is not in the Partner Programme (and keeps that revenue), a claimed video's ads pay
-the claimant, and an answer without ad keys may differ by country, consent, login or client. The label says
+"ad slots present"; none gives "no ad slots observed". **Neither label proves whether the creator is
+paid**: YouTube can place ads on videos whose creator is not in the Partner Programme (and keeps that
+revenue), a claimed video's ads pay the claimant, and an answer without ad keys may differ by country,
+consent, login or client. The label says
 what the page carried when fetched, nothing more. ``evidence`` quotes the page exactly: 200 characters
 from the first ad key found (``evidence_by_signal`` has one quotation per key).
 
@@ -176,8 +177,8 @@ def _fill(item: dict, player: dict, initial_data: dict | None) -> None:
     item["video_id"] = details.get("videoId")
     item["channel_id"] = details.get("channelId") or micro.get("externalChannelId")
     item["channel_title"] = details.get("author") or micro.get("ownerChannelName")
-    item["views"] = _int(details.get("viewCount")) if _int(details.get("viewCount")) is not None \
-        else _int(micro.get("viewCount"))
+    views = _int(details.get("viewCount"))
+    item["views"] = views if views is not None else _int(micro.get("viewCount"))
     item["category"] = micro.get("category")
     # is_live: the video is a live broadcast (on air now or its recording); is_live_now: on air when fetched.
     item["is_live"] = bool(details.get("isLiveContent") or details.get("isLive") or broadcast)
@@ -237,18 +238,21 @@ def parse_page(body: bytes, provenance: dict) -> dict:
         item = _new_item(provenance, "watch")
         _fill(item, player.value, initial.value if initial else None)
         return _finish(item, text, [player])
-    if player is not None and not (initial and (initial.value.get("metadata") or {}).get("channelMetadataRenderer")):
+    channel = ((initial.value.get("metadata") or {}).get("channelMetadataRenderer") or {}) if initial else {}
+    if player is not None and not channel:
         status = player.value.get("playabilityStatus") or {}
         raise VideoUnavailable(
-            f"the watch page has no video details (playability {status.get('status')!r}: "
-            f"{status.get('reason')!r}): the video is unavailable, private or removed; nothing about ads can be read")
-    channel = ((initial.value.get("metadata") or {}).get("channelMetadataRenderer") or {}) if initial else {}
+            f"the watch page has no video details (playability {status.get('status')!r}: {status.get('reason')!r}):"
+            " the video is unavailable, private or removed; nothing about ads can be read")
     if channel:
         item = _new_item(provenance, "channel")
         item["channel_id"] = channel.get("externalId")
         item["channel_title"] = channel.get("title")
         item["subscribers_text"] = _channel_subscribers(initial.value)
-        about = _first(initial.value, "viewCountText")
+        # Only the channel's about data counts: the page's video shelves hold each video's own viewCountText.
+        about = _first(initial.value, "channelAboutFullMetadataRenderer") or _first(
+            initial.value, "aboutChannelViewModel") or {}
+        about = about.get("viewCountText") if isinstance(about, dict) else None
         item["views"] = _int(re.sub(r"[^\d]", "", _text(about) or "") or None)
         return _finish(item, text, [initial] + ([player] if player else []))
     raise _not_a_page(text, "watch or channel page")
