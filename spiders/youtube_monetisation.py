@@ -1,8 +1,10 @@
 """YouTube watch and channel pages: whether ad slots are present, with channel facts and the page's own words.
 
-**Legal note.** YouTube's Terms of Service (youtube.com/t/terms, "Permissions and Restrictions", read for
-this spider in 2026) forbid accessing the service "using any automated means (such as robots, botnets or
-scrapers)" except public search engines per robots.txt or with YouTube's prior written permission. So this
+**Legal note.** YouTube's Terms of Service (youtube.com/t/terms, "Permissions and Restrictions"; not
+re-read online when this was written: check the current text) forbid accessing the service "using any
+automated means (such as robots, botnets or scrapers)" except public search engines per robots.txt or with
+YouTube's prior written permission. No login is needed for these pages, and the official route (the
+YouTube Data API) does not say whether a video carries ad slots. So this
 source is OFF by default (``sources.youtube_monetisation.enabled = false``); the user turns it on, for the
 videos and channels they name, having satisfied themselves that their use is permitted (written permission,
 or a research exemption such as DSA Article 40 data access). Without that, save pages by hand from a browser
