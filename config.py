@@ -58,6 +58,17 @@ DEFAULTS: dict = {
             "enabled": True,
             "endpoint": "https://api.worldbank.org/v2/en/indicator/PA.NUS.FCRF?downloadformat=csv",
         },
+        # IAB sellers.json of each ad system. Off by default: which ad systems matter follows from the
+        # ads.txt files crawled (their ad_system_canonical); the list below is the largest exchanges, ready
+        # for when it is turned on. Google publishes off its ads.txt domain, hence domain=URL.
+        "sellers_json": {
+            "enabled": False,
+            "endpoint": "https://{domain}/sellers.json",
+            "ad_systems": [
+                "google.com=https://realtimebidding.google.com/sellers.json", "appnexus.com",
+                "rubiconproject.com", "pubmatic.com", "openx.com", "indexexchange.com", "triplelift.com",
+            ],
+        },
         # Off by default: YouTube's terms forbid automated access without its permission (README, "YouTube").
         "youtube_monetisation": {
             "enabled": False,
@@ -75,10 +86,11 @@ SPIDER_SETTING_NAMES: dict[str, dict[str, str]] = {
     "meta_ad_report": {},
     "fx_ecb": {"endpoint": "ECB_FX_URL"},
     "fx_worldbank": {"endpoint": "WORLDBANK_FX_URL"},
+    "sellers_json": {"endpoint": "SELLERS_JSON_URL_TEMPLATE"},
     "youtube_monetisation": {"endpoint": "YOUTUBE_BASE_URL"},
 }
 # Bulk-file sources keep their last good download here, to skip unchanged files and resume partial ones.
-BULK_SOURCES = ("google_political_bundle", "fx_ecb", "fx_worldbank")
+BULK_SOURCES = ("google_political_bundle", "fx_ecb", "fx_worldbank", "sellers_json")
 CRAWL_SETTING_NAMES = {
     "max_retries": "ADTRAIL_MAX_RETRIES",
     "backoff_base_seconds": "ADTRAIL_BACKOFF_BASE_SECONDS",
@@ -95,6 +107,7 @@ SCOPE_KEYS: dict[str, tuple[str, ...]] = {
     "meta_ad_report": (),  # imported files say their own country and period
     "fx_ecb": (),  # every currency, whole history
     "fx_worldbank": (),  # every economy, every year
+    "sellers_json": ("ad_systems",),  # ad-system domains, or domain=URL
     "youtube_monetisation": ("video_ids", "channel_ids"),
 }
 

@@ -168,6 +168,10 @@ class BulkFileSpider(scrapy.Spider):
             pass
         return None
 
+    def manifest_files(self) -> list[dict]:
+        """The manifest's ``files``: the WARC files and the bulk file (a spider of several files adds each)."""
+        return self.folder.file_entries(self.item_kind) + ([self.file_entry] if self.file_entry else [])
+
     def _write_manifest(self, status: str, finished_at: str | None, earlier: dict) -> None:
         counts = {name: 0 for name in STANDARD_COUNTS}
         for name, value in (earlier.get("counts") or {}).items():
@@ -175,7 +179,7 @@ class BulkFileSpider(scrapy.Spider):
         for key, value in self.crawler.stats.get_stats().items():
             if key.startswith(STATS_PREFIX) and isinstance(value, int):
                 counts[key.removeprefix(STATS_PREFIX)] = counts.get(key.removeprefix(STATS_PREFIX), 0) + value
-        files = self.folder.file_entries(self.item_kind) + ([self.file_entry] if self.file_entry else [])
+        files = self.manifest_files()
         self.folder.write_manifest({
             "format": MANIFEST_FORMAT, "crawl_id": self.crawl_id, "source": self.name, "platform": self.platform,
             "scope": self.safe_scope, "scope_hash": self.scope_sha256,

@@ -36,6 +36,7 @@ SPIDER_MODULES = [
     "spiders.fx_ecb",
     "spiders.fx_worldbank",
     "spiders.youtube_monetisation",
+    "spiders.sellers_json",
 ]
 NEWSPIDER_MODULE = "spiders"
 

@@ -233,3 +233,8 @@ def file_chunks(path: Path, size: int = READ_CHUNK) -> Iterator[bytes]:
     with open(path, "rb") as stream:
         while chunk := stream.read(size):
             yield chunk
+
+
+def parse_file(path: Path) -> Iterator[dict]:
+    """``adtrail parse sellers-json FILE``: the seller records, then the file record (streamed)."""
+    yield from read_sellers_json(file_chunks(Path(path)))

@@ -1,0 +1,162 @@
+"""IAB sellers.json 1.0 of each ad system in scope: ``https://<ad system domain>/sellers.json``.
+
+A bulk-file source (spiders/bulk.py) of several files: the ad systems are fetched one after another in one
+crawl, each with the base's machinery (a HEAD through robots.txt and the throttle, then a streamed GET to
+``bulk/<ad system>/sellers.json``; skipped when unchanged, resumed when cut, each ad system's last good
+file kept in its own folder of the bulk store). One ad system failing (404, robots.txt, an HTML page)
+is recorded in the manifest as a ``fetch_error`` entry with its reason and does not stop the others.
+The warehouse parses the files (spiders/parsers/sellers_json.py) in warehouse/load_sellers_json.py;
+``adtrail parse sellers-json FILE`` reads a saved file the same way.
+
+Scope: ``{"ad_systems": [...]}``, each a domain as ads.txt names it, or ``domain=URL`` where the ad system
+publishes elsewhere (Google: realtimebidding.google.com). Setting ``SELLERS_JSON_URL_TEMPLATE``
+(``https://{domain}/sellers.json``) points every ad system at a mirror or a test server. Legal card:
+sellers.json files are public by design (IAB Tech Lab publishes the standard so that buyers crawl them),
+no login; robots.txt is obeyed.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from spiders.base import ScopeError
+from spiders.bulk import BulkFileSpider, _in_thread
+from spiders.manifest import utc_now
+
+DEFAULT_URL_TEMPLATE = "https://{domain}/sellers.json"
+_DOMAIN = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$")
+
+
+def parse_ad_system(entry: str) -> tuple[str, str | None]:
+    """``"pubmatic.com"`` or ``"google.com=https://realtimebidding.google.com/sellers.json"`` → (domain, URL)."""
+    domain, _, url = str(entry).partition("=")
+    domain = domain.strip().lower().rstrip(".")
+    if not _DOMAIN.match(domain):
+        raise ScopeError(f"ad system {entry!r} is not a domain (write e.g. pubmatic.com, or domain=URL)")
+    url = url.strip() or None
+    if url and not url.startswith(("https://", "http://")):
+        raise ScopeError(f"ad system {entry!r}: the URL after '=' must start with https://")
+    return domain, url
+
+
+class SellersJsonSpider(BulkFileSpider):
+    name = "sellers_json"
+    platform = "monetisation"
+    item_kind = "sellers_json"  # no items.jsonl: the files are the data
+    file_name = "sellers.json"
+    url_setting = "SELLERS_JSON_URL_TEMPLATE"
+    default_url = DEFAULT_URL_TEMPLATE
+    expected = "a sellers.json file"
+    custom_settings = {**BulkFileSpider.custom_settings, "DEFAULT_REQUEST_HEADERS": {"Accept": "application/json"}}
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.ad_system: str | None = None
+        self.pending: list[str] = []
+        self.entries: list[dict] = []  # one per ad system done: its file, or its fetch_error
+
+    @classmethod
+    def normalise_scope(cls, raw: dict) -> dict:
+        unknown = sorted(set(raw) - {"ad_systems"})
+        if unknown:
+            raise ScopeError(f"sellers_json takes only ad_systems; got {unknown}")
+        entries = raw.get("ad_systems") or []
+        if isinstance(entries, str) or not entries:
+            raise ScopeError("sellers_json needs ad_systems: a list of ad-system domains (config "
+                             "sources.sellers_json.ad_systems)")
+        systems = dict(parse_ad_system(entry) for entry in entries)
+        return {"ad_systems": [f"{d}={u}" if u else d for d, u in sorted(systems.items())]}
+
+    @classmethod
+    def manifest_scope(cls, scope: dict, settings) -> dict:
+        return {"ad_systems": scope["ad_systems"]}
+
+    # ---- one ad system at a time: the base's per-file paths point at the current one
+
+    @property
+    def target(self) -> Path:
+        return self.folder.root / "bulk" / self.ad_system / self.file_name
+
+    @property
+    def partial_state(self) -> Path:
+        return self.folder.root / "state" / f"bulk-{self.ad_system}.json"
+
+    def _entry_of(self, meta: dict) -> dict:
+        return {**super()._entry_of(meta), "path": f"bulk/{self.ad_system}/{self.file_name}",
+                "ad_system": self.ad_system}
+
+    def manifest_files(self) -> list[dict]:
+        return self.folder.file_entries(self.item_kind) + self.entries
+
+    async def _next_request(self):
+        """Record how the current ad system ended, and the HEAD request of the next one (None when done)."""
+        if self.ad_system is not None:
+            if self.file_entry is not None:
+                self.entries.append(self.file_entry)
+            else:
+                self.count("ad_systems_failed")
+                self.entries.append({"kind": "fetch_error", "ad_system": self.ad_system, "source_url": self.shown_url,
+                                     "fetched_at": utc_now(), "finish_reason": self.stop_reason,
+                                     "error": self.stop_message})
+            self.file_entry = self.stop_reason = self.stop_message = None
+            self.ad_system = None
+        if not self.pending:
+            return None
+        domain, url = parse_ad_system(self.pending.pop(0))
+        self.ad_system = domain
+        self.url = url or self.url_template.format(domain=domain)
+        self.shown_url = self.redactor.redact_url(self.url)
+        self.store = self.store_root / domain
+        self.known = await _in_thread(self.previous)
+        return self.head_request(0)
+
+    def _current_done(self) -> bool:
+        return self.file_entry is not None or self.stop_reason is not None
+
+    # ---- the crawl
+
+    async def start(self):
+        self.url_template, self.store_root = self.url, self.store
+        self.pending = list(self.scope["ad_systems"])
+        self.earlier = self.folder.read_manifest() or {}
+        self.earlier.setdefault("started_at", utc_now())
+        self._write_manifest("running", None, self.earlier)
+        request = await self._next_request()
+        if request is not None:
+            yield request
+
+    async def on_head(self, response):
+        async for request in super().on_head(response):
+            yield request  # a retry of the same ad system
+        if self._current_done():
+            request = await self._next_request()
+            if request is not None:
+                yield request
+
+    async def on_head_error(self, failure):
+        await super().on_head_error(failure)
+        if self._current_done():
+            request = await self._next_request()
+            if request is not None:
+                self.crawler.engine.crawl(request)
+
+    def write_final_manifest(self, spider, reason: str) -> None:
+        if self.ad_system is not None:  # closed midway (shutdown): what arrived stays for the rerun
+            if not self._current_done():
+                self.stop(reason, f"the crawl ended ({reason}) before {self.shown_url} was fetched")
+            self.entries.append({"kind": "fetch_error", "ad_system": self.ad_system, "source_url": self.shown_url,
+                                 "fetched_at": utc_now(), "finish_reason": self.stop_reason,
+                                 "error": self.stop_message})
+        failed = [e for e in self.entries if e["kind"] == "fetch_error"]
+        complete = reason == "finished" and not self.pending and self.ad_system is None
+        self.stop_reason = "finished" if complete else reason if reason != "finished" else "incomplete"
+        self.stop_message = None
+        if failed:
+            self.stop_message = (f"{len(failed)} of {len(self.entries)} ad systems gave no sellers.json: " + "; ".join(
+                f"{e['ad_system']}: {e['error']}" for e in failed[:5]) + ("; ..." if len(failed) > 5 else ""))
+        if self.pending:
+            self.stop_message = (f"{len(self.pending)} ad systems not reached ({', '.join(self.pending[:5])}); rerun "
+                                 "the same command to continue. " + (self.stop_message or ""))
+        self._write_manifest("complete" if complete else "failed", utc_now(), self.earlier)
