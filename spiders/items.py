@@ -130,10 +130,32 @@ ADS_TXT_REJECTED_LINE_FIELDS: dict[str, str] = {
     "reason": "VARCHAR",
 }
 
+# The outcome of fetching one ads.txt or app-ads.txt (spiders/ads_txt.py): found, not found (404: the site
+# has no file) or an error (a redirect chain too far off-site, a Content-Type not text/plain, a failed
+# download). The view ads_txt_current keeps each domain's last good copy across errors.
+ADS_TXT_FETCH_FIELDS: dict[str, str] = {
+    "fetch_key": "VARCHAR",  # "<domain>/<file_kind>": one fetch outcome per file per crawl
+    "domain": "VARCHAR",  # the host the file was fetched for (a root domain, or a declared subdomain)
+    "root_domain": "VARCHAR",
+    "file_kind": "VARCHAR",  # "ads.txt" | "app-ads.txt"
+    "discovered_via": "VARCHAR",  # configured | subdomain | inventory_partner | app_store
+    "discovered_from": "VARCHAR",  # the domain whose file (or the store page) named this one; NULL if configured
+    "url_requested": "VARCHAR",  # the first URL asked (https://<domain>/<file_kind>)
+    "url_final": "VARCHAR",  # where the answer came from, after redirects and the HTTP fallback
+    "status": "VARCHAR",  # found | not_found | error
+    "http_status": "INTEGER",  # of the final answer; NULL when none arrived
+    "error": "VARCHAR",  # what went wrong (status error), NULL otherwise
+    "redirect_chain": "VARCHAR[]",  # every URL asked, in order, the final one included
+    "cross_domain_hops": "INTEGER",  # redirect hops that left the domain's root domain
+    "content_type": "VARCHAR",  # the final answer's Content-Type header, as sent
+    "records": "INTEGER",  # ads_txt_record items made of the file (0 unless found)
+}
+
 FIELDS: dict[str, dict[str, str]] = {
     "ads_txt_record": {**PROVENANCE_FIELDS, **ADS_TXT_RECORD_FIELDS},
     "ads_txt_variable": {**PROVENANCE_FIELDS, **ADS_TXT_VARIABLE_FIELDS},
     "ads_txt_rejected_line": {**PROVENANCE_FIELDS, **ADS_TXT_REJECTED_LINE_FIELDS},
+    "ads_txt_fetch": {**PROVENANCE_FIELDS, **ADS_TXT_FETCH_FIELDS},
     "meta_ad": {**PROVENANCE_FIELDS, **META_AD_FIELDS},
     "youtube_signal": {**PROVENANCE_FIELDS, **YOUTUBE_SIGNAL_FIELDS},
 }
@@ -143,6 +165,7 @@ RAW_TABLE: dict[str, str] = {
     "ads_txt_record": "raw_ads_txt_record",
     "ads_txt_variable": "raw_ads_txt_variable",
     "ads_txt_rejected_line": "raw_ads_txt_rejected_line",
+    "ads_txt_fetch": "raw_ads_txt_fetch",
     "meta_ad": "raw_meta_ads_archive",
     "youtube_signal": "raw_youtube_signal",
 }
