@@ -71,6 +71,9 @@ META_AD_FIELDS: dict[str, str] = {
     "delivery_by_region": "JSON",  # [{"percentage", "region"}]; legacy region_distribution too
     "age_country_gender_reach_breakdown": "JSON",
     "record": "JSON",  # the whole record as Meta gave it (redacted), for fields not listed here
+    # The country the item's query asked ad_reached_countries for (one query per country, so the ad
+    # reached it); "ALL" for an all-countries query; NULL in items written before this field.
+    "query_country": "VARCHAR",
 }
 
 # YouTube watch page, channel page or player response: the ad keys the page carried, with channel facts

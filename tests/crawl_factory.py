@@ -135,6 +135,7 @@ def meta_ad_item(
         delivery_by_region=[{"percentage": "0.72", "region": "Dhaka Division"},
                             {"percentage": "0.28", "region": "Chittagong Division"}],
         record=record,
+        query_country="BD",  # the spider asks one country per query (source_url's ad_reached_countries)
     )
     item.update(fields)
     return item

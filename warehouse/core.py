@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import duckdb
 
-CORE_TABLES = ("core_ad", "core_ad_country_reach", "core_ad_payer")
+CORE_TABLES = ("core_ad", "core_ad_country_reach", "core_ad_payer", "core_ad_country_query")
+# Core tables the loader fills from every line of the items files, not from raw (raw keeps one line per
+# item key): a rebuild from raw cannot remake them, so the lake carries them as it carries raw.
+ITEM_LINE_TABLES = ("core_ad_country_query",)
 
 # Meta dates are either "2019-11-03" (midnight UTC, the session is UTC) or "2019-11-03T08:29:55+0000".
 _META_AD = """
@@ -153,6 +156,20 @@ WHERE snapshot_id = $snapshot_id AND source = $source
     AND coalesce(bylines, funding_entity) IS NOT NULL
 """
 
+# The country each line's query asked for (migrations/065_meta_country.sql): an ad returned by the queries
+# of three countries is three lines, one raw row, three rows here. ``{items}`` is the kind's read_json.
+_META_COUNTRY_QUERY = """
+INSERT INTO core_ad_country_query BY NAME
+SELECT DISTINCT $snapshot_id AS snapshot_id, platform, ad_key, upper(query_country) AS country, source
+FROM {items}
+WHERE query_country IS NOT NULL AND upper(query_country) <> 'ALL'
+"""
+
+# Statements over every item line (before the one-row-per-key step), per kind; kinds not listed have none.
+ITEM_LINE_BUILDERS: dict[str, tuple[str, ...]] = {
+    "meta_ad": (_META_COUNTRY_QUERY,),
+}
+
 CORE_BUILDERS: dict[str, tuple[str, ...]] = {
     "meta_ad": (_META_AD, _META_COUNTRY_REACH, _META_PAYER),
     "youtube_signal": (),  # raw only: issue 5's monetisation graph reads raw_youtube_signal
@@ -162,9 +179,10 @@ CORE_BUILDERS: dict[str, tuple[str, ...]] = {
 }
 
 
-def delete_core(con: duckdb.DuckDBPyConnection, snapshot_id: int, source: str) -> None:
+def delete_core(con: duckdb.DuckDBPyConnection, snapshot_id: int, source: str,
+                tables: tuple[str, ...] = CORE_TABLES) -> None:
     """Remove the core rows of one (snapshot, source), before they are rebuilt."""
-    for table in CORE_TABLES:
+    for table in tables:
         con.execute(f"DELETE FROM {table} WHERE snapshot_id = $snapshot_id AND source = $source",
                     {"snapshot_id": snapshot_id, "source": source})
 

@@ -6,7 +6,8 @@ Polars or Spark read it as tables::
     <table>/snapshot_date=YYYY-MM-DD/snapshot_id=N/data_0.parquet
 
 for every ``raw_*`` table of the catalog (found there, so a source added by a new migration comes along),
-``snapshot_source``, ``schema_version`` (the migrations applied when the snapshot was exported, with their
+the core tables the loader fills from every item line rather than from raw (``warehouse.core.ITEM_LINE_TABLES``:
+a rebuild from raw cannot remake them), ``snapshot_source``, ``schema_version`` (the migrations applied when the snapshot was exported, with their
 sha256), ``table_rows`` (the rows every snapshot-keyed table held for it, raw and derived, so a rebuild can
 prove it made the same warehouse) and ``snapshot`` itself. The partition columns live in the path, not in
 the files. Tables that belong to no snapshot (exchange rates and the FX rule) are copied whole to
@@ -27,6 +28,7 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse.core import ITEM_LINE_TABLES
 from warehouse.db import fetch_one, resolve_db_path
 from warehouse.lock import WarehouseLock
 
@@ -52,10 +54,11 @@ class Catalog:
     raw: tuple[str, ...]  # raw_*: exported per snapshot, restored by a rebuild
     derived: tuple[str, ...]  # other snapshot-keyed tables (core, observations): rebuilt from raw
     reference: tuple[str, ...]  # tables of no snapshot (fx): exported whole
+    carried: tuple[str, ...] = ()  # core tables made from item lines, not raw: exported and restored as raw is
 
     @property
     def per_snapshot(self) -> tuple[str, ...]:
-        return (SNAPSHOT_SOURCE_TABLE, *self.raw)
+        return (SNAPSHOT_SOURCE_TABLE, *self.raw, *self.carried)
 
 
 @dataclass
@@ -88,9 +91,11 @@ def read_catalog(con: duckdb.DuckDBPyConnection) -> Catalog:
     ).fetchall()
     bookkeeping = {SNAPSHOT_TABLE, SNAPSHOT_SOURCE_TABLE, SCHEMA_TABLE}
     raw = tuple(name for name, _ in rows if name.startswith("raw_"))
-    derived = tuple(name for name, keyed in rows if keyed and name not in bookkeeping and name not in raw)
+    carried = tuple(name for name, keyed in rows if keyed and name in ITEM_LINE_TABLES)
+    derived = tuple(name for name, keyed in rows
+                    if keyed and name not in bookkeeping and name not in raw and name not in carried)
     reference = tuple(name for name, keyed in rows if not keyed and name not in bookkeeping)
-    return Catalog(raw, derived, reference)
+    return Catalog(raw, derived, reference, carried)
 
 
 def partition_dir(lake_dir: Path, table: str, snapshot_date, snapshot_id: int) -> Path:

@@ -6,7 +6,7 @@ failed rebuild leaves nothing that looks like a warehouse. Steps:
 1. Read the migration lists the snapshots were exported with; each must be this adtrail's own (same
    numbers, same sha256), else the lake was made by another version and is refused.
 2. Migrate to the oldest of those versions, insert the snapshots exported at it (``snapshot``,
-   ``snapshot_source``, every raw table), migrate on to the next version, and so on, as a warehouse
+   ``snapshot_source``, every raw table, the core tables made from item lines), migrate on to the next version, and so on, as a warehouse
    loaded over the years would have been; then to this adtrail's latest, as every open does.
 3. Restore the reference tables (exchange rates, FX rule), the ``applied_at`` of each migration, and the
    snapshot id sequence (the next snapshot gets the next id).
@@ -28,7 +28,7 @@ import duckdb
 from spiders.items import RAW_TABLE
 from spiders.parsers import google_bundle
 from warehouse import db, lake, publish, snapshots
-from warehouse.core import build_core, delete_core
+from warehouse.core import CORE_TABLES, ITEM_LINE_TABLES, build_core, delete_core
 from warehouse.lake import LakeError, read_partitions
 from warehouse.lock import WarehouseLock
 
@@ -208,7 +208,8 @@ def _rebuild_derived(con) -> None:
         if unknown:
             raise LakeError(f"no core builder is known for raw table(s) {unknown} (snapshot {snapshot_id}, "
                             f"source {source}): this adtrail cannot rebuild them; use a newer version")
-        delete_core(con, snapshot_id, source)
+        # the core tables made from item lines were restored from the lake, like raw: kept
+        delete_core(con, snapshot_id, source, tables=tuple(t for t in CORE_TABLES if t not in ITEM_LINE_TABLES))
         for build in dict.fromkeys(builders[t] for t in sorted(tables)):
             build(con, snapshot_id, source)
 
