@@ -176,6 +176,7 @@ CORE_BUILDERS: dict[str, tuple[str, ...]] = {
     "ads_txt_record": (),  # raw only, like youtube_signal: read by issue 5's supply-chain checks
     "ads_txt_variable": (),
     "ads_txt_rejected_line": (),
+    "ads_txt_fetch": (),  # raw only: the view ads_txt_current (migration 072) reads it
 }
 
 
