@@ -1,7 +1,10 @@
 """Meta Ad Library API (Graph API ``ads_archive``): every ad that reached the scope's countries.
 
-One paginated chain per search term (or one without terms) and per group of at most 10 page ids (the
-API's limit for ``search_page_ids``); every current ArchivedAd field is requested. Pages go to the pure
+One paginated chain per country, per search term (or one without terms) and per group of at most 10 page
+ids (the API's limit for ``search_page_ids``); every current ArchivedAd field is requested. Asking one
+country at a time is what tells which country an ad reached (``ad_reached_countries``: the ad reached
+it); each item records that country in ``query_country``. An ad that reached several countries comes
+once per country; the loader keeps one raw row and every country. Pages go to the pure
 parser ``spiders.parsers.meta_ads_archive``; error bodies to ``spiders.parsers.graph_errors``. Paging,
 retries, resume and stops are the base class's (spiders/base.py).
 
@@ -12,12 +15,23 @@ The token comes only from ``META_ACCESS_TOKEN`` and is sent as ``Authorization: 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import re
 from urllib.parse import urlencode, urlsplit
 
-from spiders.base import BACKOFF, HALVE_LIMIT, RETRY, STOP, Chain, PaginatedApiSpider, ScopeError, Verdict
+from spiders.base import (
+    BACKOFF,
+    HALVE_LIMIT,
+    META_CHAIN,
+    RETRY,
+    STOP,
+    Chain,
+    PaginatedApiSpider,
+    ScopeError,
+    Verdict,
+)
 from spiders.parsers import graph_errors
 from spiders.parsers.meta_ads_archive import MalformedPage, api_version_of, parse_page
 
@@ -117,31 +131,42 @@ class MetaAdsArchiveSpider(PaginatedApiSpider):
         }
 
     def chains(self) -> list[Chain]:
+        return [chain for _, chain in self.country_chains()]
+
+    @functools.cached_property
+    def chain_country(self) -> dict[str, str]:
+        """chain id -> the country its query asks for."""
+        return {chain.chain_id: country for country, chain in self.country_chains()}
+
+    def country_chains(self) -> list[tuple[str, Chain]]:
+        """(country asked for, chain) of every chain: countries x search terms x groups of page ids."""
         # A token pasted into the endpoint setting is dropped: tokens come only from the environment.
         endpoint = self.redactor.redact_url(self.settings["META_ADS_ARCHIVE_URL"])
         page_ids = self.scope["search_page_ids"]
         id_groups = [page_ids[start:start + PAGE_IDS_PER_REQUEST]
                      for start in range(0, len(page_ids), PAGE_IDS_PER_REQUEST)] or [None]
         chains = []
-        for term in self.scope["search_terms"] or [None]:
-            for id_group in id_groups:
-                params = [("ad_reached_countries", json.dumps(self.scope["countries"], separators=(",", ":"))),
-                          ("ad_type", self.scope["ad_type"]),
-                          ("ad_active_status", self.scope["ad_active_status"])]
-                for key, param in (("delivery_date_min", "ad_delivery_date_min"),
-                                   ("delivery_date_max", "ad_delivery_date_max")):
-                    if self.scope[key]:
-                        params.append((param, self.scope[key]))
-                parts = []
-                if term is not None:
-                    params.append(("search_terms", term))
-                    parts.append("term-" + _sha256(term)[:16])
-                if id_group is not None:
-                    params.append(("search_page_ids", json.dumps([int(page_id) for page_id in id_group],
-                                                                separators=(",", ":"))))
-                    parts.append("pages-" + _sha256(",".join(id_group))[:16])
-                params += [("fields", ",".join(AD_FIELDS)), ("limit", str(self.settings.getint("META_PAGE_LIMIT")))]
-                chains.append(Chain("+".join(parts) or "all", f"{endpoint}?{urlencode(params)}"))
+        for country in self.scope["countries"]:
+            for term in self.scope["search_terms"] or [None]:
+                for id_group in id_groups:
+                    params = [("ad_reached_countries", json.dumps([country], separators=(",", ":"))),
+                              ("ad_type", self.scope["ad_type"]),
+                              ("ad_active_status", self.scope["ad_active_status"])]
+                    for key, param in (("delivery_date_min", "ad_delivery_date_min"),
+                                       ("delivery_date_max", "ad_delivery_date_max")):
+                        if self.scope[key]:
+                            params.append((param, self.scope[key]))
+                    parts = [f"country-{country}"]
+                    if term is not None:
+                        params.append(("search_terms", term))
+                        parts.append("term-" + _sha256(term)[:16])
+                    if id_group is not None:
+                        params.append(("search_page_ids", json.dumps([int(page_id) for page_id in id_group],
+                                                                    separators=(",", ":"))))
+                        parts.append("pages-" + _sha256(",".join(id_group))[:16])
+                    params += [("fields", ",".join(AD_FIELDS)),
+                               ("limit", str(self.settings.getint("META_PAGE_LIMIT")))]
+                    chains.append((country, Chain("+".join(parts), f"{endpoint}?{urlencode(params)}")))
         return chains
 
     def api_hosts(self) -> set[str]:
@@ -161,4 +186,8 @@ class MetaAdsArchiveSpider(PaginatedApiSpider):
         page = parse_page(response.body, source_url=provenance["source_url"], fetched_at=provenance["fetched_at"],
                           crawl_id=provenance["crawl_id"], page_number=provenance["page_number"],
                           body_sha256=provenance["body_sha256"], redactor=self.redactor)
+        # the chain's country, not the page URL's: a next link is the server's and could drop the parameter
+        country = self.chain_country[response.meta[META_CHAIN]]
+        for item in page.items:
+            item["query_country"] = country
         return page.items, page.next_url

@@ -6,8 +6,9 @@ A scenario is a folder ``tests/fixtures/replay/<scenario>/`` with ``script.json`
      "responses": {"<key>": [{"status": 200, "headers": {...}, "body_file": "page1.json",
                               "truncate_at": 120, "drop_at": 300, "gzip": true}, ...]}}
 
-The key of a request is its ``after`` parameter; a request without one is ``first`` (or
-``first:<search_terms>`` when the script has that key). The responses of a key are served in turn; when
+The key of a request is its ``after`` parameter; a request without one is the first of these keys the
+script has: ``first:<country>:<search_terms>``, ``first:<search_terms>``, ``first:<country>`` (the one
+country of ``ad_reached_countries``), else ``first``. The responses of a key are served in turn; when
 they run out, the last one is served again. ``body_file`` is a file of the scenario folder, or
 ``realdata:<path>`` under ``../shared/realdata``. Faults:
 
@@ -82,8 +83,16 @@ class ReplayServer:
     def _key(self, query: dict) -> str:
         if query.get("after"):
             return query["after"]
-        term_key = f"first:{query.get('search_terms')}"
-        return term_key if term_key in self.script["responses"] else "first"
+        try:
+            countries = json.loads(query.get("ad_reached_countries") or "[]")
+        except json.JSONDecodeError:
+            countries = []
+        country = countries[0] if len(countries) == 1 else None
+        term = query.get("search_terms")
+        for key in (f"first:{country}:{term}", f"first:{term}", f"first:{country}"):
+            if key in self.script["responses"]:
+                return key
+        return "first"
 
     def _next_response(self, key: str) -> tuple[int, dict]:
         with self.lock:

@@ -73,6 +73,7 @@ def test_faults_every_ad_stored_once(faults):
     assert Counter(item["ad_id"] for item in items) == Counter(str(n) for n in range(1001, 1015))
     assert all(list(item) == list(FIELDS["meta_ad"]) for item in items)
     assert {item["page_number"] for item in items} == {1, 2, 3, 4, 5}
+    assert {item["query_country"] for item in items} == {"BD"}  # the one country of the scope
 
 
 def test_faults_items_carry_provenance(faults):
@@ -137,12 +138,12 @@ def test_faults_manifest_files_match_the_folder(faults):
 
 def test_faults_cursor_file_marks_the_chain_ended_by_its_repeated_next(faults):
     cursor = json.loads((faults[0] / "state" / "cursor.json").read_text())
-    assert cursor["chains"] == {"all": {"next": None, "finished": True, "pages": 5, "end": "repeated_next"}}
+    assert cursor["chains"] == {"country-BD": {"next": None, "finished": True, "pages": 5, "end": "repeated_next"}}
 
 
 def test_faults_progress_lines_on_stderr(faults):
     stderr = faults[1].stderr
-    assert "chain all page 5 stored, 2 items" in stderr
+    assert "chain country-BD page 5 stored, 2 items" in stderr
     assert "complete: 5 pages, 14 items" in stderr
 
 
@@ -220,6 +221,24 @@ def test_a_scope_that_cannot_be_crawled_is_refused(tmp_path, scope, words):
     assert completed.returncode == 3
     assert words in completed.stderr
     assert server.requests == []
+
+
+# ---- one chain per country
+
+def test_each_country_is_its_own_chain_and_items_name_their_country(tmp_path):
+    out = tmp_path / "crawl"
+    with ReplayServer("two_countries") as server:
+        completed = run_spider(server, out, token=TOKEN, scope={"countries": ["BD", "KE"]})
+    assert completed.returncode == 0, completed.stderr
+    assert sorted(server.keys_requested()) == ["BD2", "first:BD", "first:KE"]
+    assert sorted(request["query"]["ad_reached_countries"] for request in server.requests) == [
+        '["BD"]', '["BD"]', '["KE"]']
+    # the ad that reached both countries comes once per chain, each time with its chain's country
+    assert sorted((item["ad_id"], item["query_country"]) for item in read_items(out)) == [
+        ("3001", "BD"), ("3002", "BD"), ("3002", "KE"), ("3003", "BD"), ("3004", "KE")]
+    cursor = json.loads((out / "state" / "cursor.json").read_text())
+    assert {chain: (state["finished"], state["pages"]) for chain, state in cursor["chains"].items()} == {
+        "country-BD": (True, 2), "country-KE": (True, 1)}
 
 
 # ---- retries exhausted, then a rerun that continues
@@ -350,10 +369,16 @@ def test_chains_one_per_term_and_group_of_ten_page_ids(tmp_path):
         "countries": ["bd", "IN"], "search_terms": ["ভোট", "vote"], "search_page_ids": page_ids,
         "delivery_date_min": "2024-01-01", "delivery_date_max": ""})
     chains = spider.chains()
-    assert len(chains) == 4 and len({chain.chain_id for chain in chains}) == 4
+    # one chain per country (so each ad is known to reach its chain's country), term and group of ids
+    assert len(chains) == 8 and len({chain.chain_id for chain in chains}) == 8
     assert not any("vote" in chain.chain_id for chain in chains)
+    assert Counter(spider.chain_country.values()) == {"BD": 4, "IN": 4}
+    for chain in chains:
+        country = spider.chain_country[chain.chain_id]
+        assert chain.chain_id.startswith(f"country-{country}+term-")
+        assert f"ad_reached_countries=%5B%22{country}%22%5D&" in chain.first_url
     first = chains[0].first_url
-    assert first.startswith("https://graph.facebook.com/v23.0/ads_archive?ad_reached_countries=%5B%22BD%22%2C%22IN%22%5D")
+    assert first.startswith("https://graph.facebook.com/v23.0/ads_archive?ad_reached_countries=%5B%22BD%22%5D")
     assert "ad_delivery_date_min=2024-01-01" in first and "ad_delivery_date_max" not in first
     assert "search_page_ids=%5B100%2C101%2C" in first and "limit=100" in first
     assert "age_country_gender_reach_breakdown" in first and "beneficiary_payers" in first
