@@ -22,7 +22,8 @@ from warehouse import db, load, snapshots
 from warehouse.crawl_folder import CrawlFolderError
 from warehouse.snapshots import SnapshotError
 
-TABLES = ("snapshot", "snapshot_source", "raw_meta_ads_archive", "core_ad", "core_ad_country_reach", "core_ad_payer")
+TABLES = ("snapshot", "snapshot_source", "raw_meta_ads_archive", "core_ad", "core_ad_country_reach", "core_ad_payer",
+          "core_ad_country_query")
 W1 = FIXTURES_DIR / "meta_bd_w1"
 
 
@@ -189,6 +190,36 @@ def test_duplicate_ad_keys_keep_one_row_per_key(con, tmp_path):
         "SELECT ad_key, spend_lower, page_number FROM raw_meta_ads_archive ORDER BY ad_key"
     ).fetchall() == [("2001", 100, 3), ("2002", 0, 1), ("2003", 500, 3)]
     assert con.execute("SELECT count(*), count(DISTINCT ad_key) FROM core_ad").fetchall() == [(3, 3)]
+
+
+def test_an_ad_in_two_country_chains_is_one_raw_row_and_two_country_rows(con, tmp_path):
+    """The spider asks one country per chain; an ad that reached BD and KE comes in both chains."""
+    items = [
+        meta_ad_item("2001", page_number=1, query_country="BD"),
+        meta_ad_item("2002", page_number=1, query_country="BD"),
+        meta_ad_item("2002", page_number=1, query_country="KE", fetched_at=CLOCK_START + dt.timedelta(seconds=2)),
+        meta_ad_item("2002", page_number=1, query_country="KE", fetched_at=CLOCK_START + dt.timedelta(seconds=2)),
+        meta_ad_item("2003", page_number=1, query_country="ALL"),  # an all-countries query tells no country
+        meta_ad_item("2004", page_number=1, query_country=None),  # an item written before query_country
+    ]
+    scope = {"countries": ["BD", "KE"], "ad_type": "POLITICAL_AND_ISSUE_ADS", "ad_active_status": "ALL",
+             "delivery_date_min": None, "delivery_date_max": None, "search_terms_sha256": [],
+             "search_page_ids": [], "api_version": "v23.0"}
+    crawl = write_crawl(tmp_path / "two_countries", items, scope=scope)
+    sid = snapshots.begin_or_resume(con, "2026-01-05", "tests")
+    load.load_crawl(con, sid, W1)  # another crawl of the pair first: reloading replaces its country rows
+    result = load.load_crawl(con, sid, crawl)
+    assert (result.items_read, result.items_loaded) == (6, 4)
+    assert con.execute("SELECT ad_key, query_country FROM raw_meta_ads_archive ORDER BY ad_key").fetchall() == [
+        ("2001", "BD"), ("2002", "KE"), ("2003", "ALL"), ("2004", None)]  # raw: the latest line's
+    assert con.execute(
+        "SELECT snapshot_id, platform, ad_key, country, source FROM core_ad_country_query ORDER BY ad_key, country"
+    ).fetchall() == [(sid, "meta", "2001", "BD", "meta_ads_archive"), (sid, "meta", "2002", "BD", "meta_ads_archive"),
+                     (sid, "meta", "2002", "KE", "meta_ads_archive")]
+    snapshots.complete(con, sid)
+    # the explorer's country rule: the scope asked two countries, so only the queries' countries tell
+    assert con.execute("SELECT ad_key, country FROM explorer_ad_country(?) ORDER BY ALL", [sid]).fetchall() == [
+        ("2001", "BD"), ("2002", "BD"), ("2002", "KE")]
 
 
 def test_an_empty_items_file_loads_zero_rows(con, tmp_path):
