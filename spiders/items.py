@@ -154,6 +154,56 @@ ADS_TXT_FETCH_FIELDS: dict[str, str] = {
     "records": "INTEGER",  # ads_txt_record items made of the file (0 unless found)
 }
 
+# TikTok Commercial Content API (developers.tiktok.com/doc/commercial-content-api-query-ads and
+# -get-ad-details): one ad. TikTok gives reach as text buckets ("30K", "1K-10K", "10M+"); they are kept as
+# written and as lower/upper bounds. TikTok discloses no spend. Dates are YYYYMMDD numbers in TikTok's answer.
+TIKTOK_AD_FIELDS: dict[str, str] = {
+    "platform": "VARCHAR",  # "tiktok"
+    "ad_id": "VARCHAR",
+    "ad_key": "VARCHAR",  # ad_id
+    "endpoint": "VARCHAR",  # "ad_query" | "ad_detail"
+    "first_shown_date": "DATE",
+    "last_shown_date": "DATE",
+    "status": "VARCHAR",  # "active" | "inactive" | ...
+    "status_statement": "VARCHAR",  # TikTok's wording when an ad was removed
+    "title": "VARCHAR",  # ad.title (detail only)
+    "call_to_action": "VARCHAR",
+    "external_url": "VARCHAR",
+    "advertising_objective": "VARCHAR",
+    "video_urls": "VARCHAR[]",
+    "image_urls": "VARCHAR[]",
+    "advertiser_business_id": "VARCHAR",
+    "advertiser_business_name": "VARCHAR",
+    "paid_for_by": "VARCHAR",
+    "advertiser_follower_count": "BIGINT",
+    "unique_users_seen_text": "VARCHAR",  # as TikTok wrote it, e.g. "30K" or "1K-10K"
+    "unique_users_seen_lower": "BIGINT",
+    "unique_users_seen_upper": "BIGINT",  # NULL when the bucket is open at the top ("10M+")
+    "unique_users_seen_by_country": "JSON",  # {"GB": "18K", ...} as written
+    "targeting": "JSON",  # ad_group.targeting_info as TikTok gave it (country, age, gender, audience size...)
+    "targeted_countries": "VARCHAR[]",
+    "users_targeted_text": "VARCHAR",  # number_of_users_targeted as written
+    "query_country": "VARCHAR",  # the country_code the query asked for; "ALL" or NULL when none
+    "record": "JSON",  # the whole {"ad", "advertiser", "ad_group"} entry (redacted)
+}
+
+# TikTok Commercial Content API, other commercial content (developers.tiktok.com/doc/commercial-content-api-
+# query-commercial-content): creator posts labelled as branded or paid partnership content; creator signals.
+TIKTOK_COMMERCIAL_CONTENT_FIELDS: dict[str, str] = {
+    "platform": "VARCHAR",  # "tiktok"
+    "content_id": "VARCHAR",
+    "content_key": "VARCHAR",  # content_id
+    "create_date": "DATE",
+    "create_timestamp": "TIMESTAMPTZ",
+    "label": "VARCHAR",  # TikTok's disclosure label, as written
+    "brand_names": "VARCHAR[]",
+    "creator_username": "VARCHAR",
+    "creator_follower_count": "BIGINT",
+    "video_urls": "VARCHAR[]",
+    "query_country": "VARCHAR",  # the creator_country_code the query asked for
+    "record": "JSON",  # the whole entry (redacted)
+}
+
 FIELDS: dict[str, dict[str, str]] = {
     "ads_txt_record": {**PROVENANCE_FIELDS, **ADS_TXT_RECORD_FIELDS},
     "ads_txt_variable": {**PROVENANCE_FIELDS, **ADS_TXT_VARIABLE_FIELDS},
@@ -161,6 +211,8 @@ FIELDS: dict[str, dict[str, str]] = {
     "ads_txt_fetch": {**PROVENANCE_FIELDS, **ADS_TXT_FETCH_FIELDS},
     "meta_ad": {**PROVENANCE_FIELDS, **META_AD_FIELDS},
     "youtube_signal": {**PROVENANCE_FIELDS, **YOUTUBE_SIGNAL_FIELDS},
+    "tiktok_ad": {**PROVENANCE_FIELDS, **TIKTOK_AD_FIELDS},
+    "tiktok_commercial_content": {**PROVENANCE_FIELDS, **TIKTOK_COMMERCIAL_CONTENT_FIELDS},
 }
 
 # Which raw table each item kind loads into.
@@ -171,6 +223,8 @@ RAW_TABLE: dict[str, str] = {
     "ads_txt_fetch": "raw_ads_txt_fetch",
     "meta_ad": "raw_meta_ads_archive",
     "youtube_signal": "raw_youtube_signal",
+    "tiktok_ad": "raw_tiktok_ad",
+    "tiktok_commercial_content": "raw_tiktok_commercial_content",
 }
 
 
