@@ -69,6 +69,12 @@ DEFAULTS: dict = {
                 "rubiconproject.com", "pubmatic.com", "openx.com", "indexexchange.com", "triplelift.com",
             ],
         },
+        # Snap's political ads library: one zip per year, every year from first_year to the current one.
+        "snap_political": {
+            "enabled": True,
+            "endpoint": "https://storage.googleapis.com/ad-manager-political-ads-dump/political/{year}/PoliticalAds.zip",
+            "first_year": 2018,
+        },
         # Off by default: YouTube's terms forbid automated access without its permission (README, "YouTube").
         "youtube_monetisation": {
             "enabled": False,
@@ -88,9 +94,10 @@ SPIDER_SETTING_NAMES: dict[str, dict[str, str]] = {
     "fx_worldbank": {"endpoint": "WORLDBANK_FX_URL"},
     "sellers_json": {"endpoint": "SELLERS_JSON_URL_TEMPLATE"},
     "youtube_monetisation": {"endpoint": "YOUTUBE_BASE_URL"},
+    "snap_political": {"endpoint": "SNAP_POLITICAL_URL_TEMPLATE", "first_year": "SNAP_POLITICAL_FIRST_YEAR"},
 }
 # Bulk-file sources keep their last good download here, to skip unchanged files and resume partial ones.
-BULK_SOURCES = ("google_political_bundle", "fx_ecb", "fx_worldbank", "sellers_json")
+BULK_SOURCES = ("google_political_bundle", "fx_ecb", "fx_worldbank", "sellers_json", "snap_political")
 CRAWL_SETTING_NAMES = {
     "max_retries": "ADTRAIL_MAX_RETRIES",
     "backoff_base_seconds": "ADTRAIL_BACKOFF_BASE_SECONDS",
@@ -109,6 +116,7 @@ SCOPE_KEYS: dict[str, tuple[str, ...]] = {
     "fx_worldbank": (),  # every economy, every year
     "sellers_json": ("ad_systems",),  # ad-system domains, or domain=URL
     "youtube_monetisation": ("video_ids", "channel_ids"),
+    "snap_political": (),  # every year's worldwide file; the years come from first_year and the clock
 }
 
 

@@ -145,6 +145,11 @@ class BulkFileSpider(scrapy.Spider):
         return self.folder.root / "state" / "bulk.json"
 
     @property
+    def evidence(self) -> Path:
+        """Where the first bytes of an unexpected body are kept (a spider of several files keeps one per file)."""
+        return self.folder.root / "state" / "unexpected-body"
+
+    @property
     def previous_meta(self) -> Path:
         return self.store / "current.json"
 
@@ -396,7 +401,7 @@ class BulkFileSpider(scrapy.Spider):
 
     def _unexpected(self, evidence: bytes, content_type: str, counts: dict[str, int]) -> Fetch:
         counts["unexpected_body"] = counts.get("unexpected_body", 0) + 1
-        kept = self.folder.root / "state" / "unexpected-body"
+        kept = self.evidence
         kept.parent.mkdir(parents=True, exist_ok=True)
         kept.write_bytes(self.redactor.redact_bytes(evidence[:EVIDENCE_BYTES]))
         opening = " ".join(evidence[:80].decode("utf-8", "replace").split())
@@ -404,7 +409,7 @@ class BulkFileSpider(scrapy.Spider):
         return Fetch("not_a_file", (
             f"GET {self.shown_url} sent {what} (Content-Type {content_type or 'none'}, starting {opening!r}) instead "
             f"of {self.expected}; nothing was replaced{self._kept()}. The first bytes are in "
-            f"state/unexpected-body. Check the setting {self.url_setting}, or rerun later"))
+            f"{kept.relative_to(self.folder.root)}. Check the setting {self.url_setting}, or rerun later"))
 
 
 def _header(response, name: bytes) -> str | None:

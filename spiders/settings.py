@@ -37,6 +37,7 @@ SPIDER_MODULES = [
     "spiders.fx_worldbank",
     "spiders.youtube_monetisation",
     "spiders.sellers_json",
+    "spiders.snap_political",
 ]
 NEWSPIDER_MODULE = "spiders"
 

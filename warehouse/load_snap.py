@@ -228,4 +228,4 @@ def _record(con, snapshot_id: int, manifest: CrawlManifest, result: SnapLoadResu
         "VALUES (?, ?, ?, ?, CAST(? AS JSON), ?, ?, ?, ?, ?, CAST(? AS JSON), ?, now())",
         [snapshot_id, result.source, manifest.crawl_id, manifest.manifest_sha256,
          json.dumps(manifest.scope, sort_keys=True), manifest.scope_hash, result.status, finish_reason,
-         result.error, manifest.cursor, json.dumps(counts, sort_keys=True), result.rows])
+         result.error or manifest.error, manifest.cursor, json.dumps(counts, sort_keys=True), result.rows])

@@ -72,7 +72,7 @@ def sniff(path: Path) -> str:
         opening = " ".join(start[:80].decode("utf-8", "replace").split())
         raise SnapFileError(f"{path.name} is an HTML or XML page (starting {opening!r}), not Snap's zip or CSV: "
                             "the year may not be published yet, or the URL changed; check the setting "
-                            "SNAP_POLITICAL_URL and download again")
+                            "SNAP_POLITICAL_URL_TEMPLATE and download again")
     return "csv"
 
 
