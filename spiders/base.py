@@ -17,6 +17,10 @@ parser). This class does the rest, the same way for every API:
   finish reason and a message for the user that says what to do; the manifest pipeline writes both.
 - **Counts** of every problem go to Scrapy stats under ``adtrail/``; the manifest copies them.
 - **The end of a chain**: no next URL, or a next URL already fetched in this chain (``repeated_next``).
+- **Hooks for APIs that differ**: ``page_request`` may turn a page's address into another request (a POST
+  whose body carries the page's cursor; the address stays in ``request.meta``, so resume, retries and
+  ``repeated_next`` work on addresses); ``admit`` may refuse a request (a daily request budget spent);
+  ``renew_token`` answers a ``RENEW_TOKEN`` verdict (an expired token the API lets the client renew).
 """
 
 from __future__ import annotations
@@ -40,10 +44,16 @@ from spiders.manifest import CrawlFolder, CursorStore, scope_hash
 from spiders.secrets import Redactor, secrets_from_env
 
 # Actions a response can call for.
-STOP, BACKOFF, HALVE_LIMIT, RETRY = "stop", "backoff", "halve_limit", "retry"
+STOP, BACKOFF, HALVE_LIMIT, RETRY, RENEW_TOKEN = "stop", "backoff", "halve_limit", "retry", "renew_token"
 STATS_PREFIX = "adtrail/"
 # request.meta keys (plain values: requests are pickled into jobdir/).
 META_CHAIN, META_PAGE, META_ATTEMPT, META_RUN = "adtrail_chain", "adtrail_page", "adtrail_attempt", "adtrail_run"
+META_ADDRESS = "adtrail_address"  # the page's address when the request's URL does not say which page it is
+
+
+def page_address(request_or_response) -> str:
+    """Which page a request (or its response) is: its address in meta, else its URL."""
+    return request_or_response.meta.get(META_ADDRESS) or request_or_response.url
 
 
 class EarlierRunRequest(IgnoreRequest):
@@ -196,6 +206,14 @@ class PaginatedApiSpider(scrapy.Spider):
         """(items, redacted next URL) of a page; raises one of ``malformed_errors``."""
         raise NotImplementedError
 
+    def admit(self, chain_id: str, page_number: int) -> bool:
+        """Whether the next request may be sent; a subclass that refuses calls ``stop`` first."""
+        return True
+
+    async def renew_token(self, where: str) -> bool:
+        """Answer a RENEW_TOKEN verdict: True when a new token is in place (the page is asked again)."""
+        return False
+
     def token_headers(self, token: str) -> dict[str, str]:
         """Headers that carry the token (added only by spiders.middlewares.api_token)."""
         return {"Authorization": f"Bearer {token}"}
@@ -230,6 +248,8 @@ class PaginatedApiSpider(scrapy.Spider):
                 continue
             if state["next"]:
                 self.logger.info("chain %s continues from its saved cursor %s", chain.chain_id, state["next"])
+            if not self.admit(chain.chain_id, state["pages"] + 1):
+                return
             yield self.page_request(state["next"] or chain.first_url, chain.chain_id, state["pages"] + 1)
 
     def page_request(self, url: str, chain_id: str, page_number: int, attempt: int = 0) -> scrapy.Request:
@@ -279,7 +299,7 @@ class PaginatedApiSpider(scrapy.Spider):
 
         for item in items:
             yield item
-        self._fetched[chain_id].add(canonicalize_url(response.url))
+        self._fetched[chain_id].add(canonicalize_url(page_address(response)))
         end = None
         if next_url is None:
             end = "last_page"
@@ -289,7 +309,7 @@ class PaginatedApiSpider(scrapy.Spider):
                                 chain_id, page_number, next_url)
             end = "repeated_next"
         yield PageDone(chain_id, page_number, len(items), None if end else next_url, end, body_sha256)
-        if end is None and not self.stop_reason:
+        if end is None and not self.stop_reason and self.admit(chain_id, page_number + 1):
             yield self.page_request(next_url, chain_id, page_number + 1)
 
     async def on_download_error(self, failure):
@@ -320,10 +340,20 @@ class PaginatedApiSpider(scrapy.Spider):
         if verdict.action == STOP:
             self.stop(verdict.finish_reason or "stopped", verdict.message)
             raise CloseSpider(self.stop_reason)
+        if verdict.action == RENEW_TOKEN:
+            if not await self.renew_token(where):
+                # renew_token said why in stop(); without a stop reason it is a plain expired token
+                self.stop("token_expired", verdict.message)
+                raise CloseSpider(self.stop_reason)
+            # A renewed token is progress, not a failed attempt: the retry budget is not spent.
+            self.count("token_renewed")
+            if self.admit(chain_id, page_number):
+                yield self.page_request(page_address(request), chain_id, page_number, attempt)
+            return
         if verdict.action == BACKOFF:
             self.count("rate_limited")
         if verdict.action == HALVE_LIMIT:
-            smaller = with_halved_limit(request.url)
+            smaller = with_halved_limit(page_address(request))
             if smaller is not None:
                 # Asking for less is progress, not a failed attempt: it does not spend the retry budget.
                 self.count("limit_halved")
@@ -352,7 +382,8 @@ class PaginatedApiSpider(scrapy.Spider):
         await self.wait(wait)
         if self.stop_reason or not self.crawler.crawling:
             return  # stopped while waiting: the rerun continues from the saved cursor
-        yield self.page_request(request.url, chain_id, page_number, attempt + 1)
+        if self.admit(chain_id, page_number):
+            yield self.page_request(page_address(request), chain_id, page_number, attempt + 1)
 
     async def wait(self, seconds: float) -> None:
         """Sleep ``seconds`` in short slices, so a stop or a shutdown (Ctrl-C) does not sit out a long wait."""

@@ -48,6 +48,17 @@ _NESTED_PARAM_VALUE = re.compile(
 )
 
 
+# Secrets minted while a crawl runs (an access token obtained with client credentials): every Redactor of
+# the process redacts them too, from the moment they are registered, including the log's.
+_RUNTIME_SECRETS: list[str] = []
+
+
+def add_runtime_secret(secret: str) -> None:
+    """Make every Redactor of this process remove ``secret`` (in every spelling) from now on."""
+    if secret and secret not in _RUNTIME_SECRETS:
+        _RUNTIME_SECRETS.append(secret)
+
+
 def secrets_from_env(environ: Mapping[str, str] = os.environ) -> list[str]:
     """Values of the variables in ``SECRET_ENV_VARS`` that are set and not blank."""
     return [environ[name] for name in SECRET_ENV_VARS if environ.get(name, "").strip()]
@@ -84,7 +95,13 @@ class Redactor:
     """Removes the given secrets, in every spelling, from text, bytes, URLs and JSON values."""
 
     def __init__(self, secrets: Iterable[str]):
-        self.secrets = [secret for secret in dict.fromkeys(secrets) if secret]
+        self._given = [secret for secret in dict.fromkeys(secrets) if secret]
+        self._runtime_seen = -1
+        self._compile()
+
+    def _compile(self) -> None:
+        self._runtime_seen = len(_RUNTIME_SECRETS)
+        self.secrets = list(dict.fromkeys(self._given + _RUNTIME_SECRETS))
         forms: set[str] = set()
         for secret in self.secrets:
             forms |= spellings(secret)
@@ -96,7 +113,10 @@ class Redactor:
         byte_forms = sorted({form.encode("utf-8").decode("latin-1") for form in forms}, key=len, reverse=True)
         self._bytes_pattern = re.compile("|".join(map(re.escape, byte_forms))) if byte_forms else None
 
-    def _redact(self, text: str, pattern: re.Pattern | None) -> str:
+    def _redact(self, text: str, as_bytes: bool) -> str:
+        if self._runtime_seen != len(_RUNTIME_SECRETS):
+            self._compile()  # a secret was registered since: the patterns grow
+        pattern = self._bytes_pattern if as_bytes else self._text_pattern
         if pattern is not None:
             text = pattern.sub(REDACTED, text)
         for parameter in (_PARAM_VALUE, _NESTED_PARAM_VALUE):
@@ -105,11 +125,11 @@ class Redactor:
 
     def redact_text(self, text: str) -> str:
         """``text`` with every spelling of every secret, and every secret URL parameter, replaced."""
-        return self._redact(text, self._text_pattern)
+        return self._redact(text, as_bytes=False)
 
     def redact_bytes(self, body: bytes) -> bytes:
         """``body`` redacted like ``redact_text``; bytes that are not UTF-8 pass through unchanged."""
-        return self._redact(body.decode("latin-1"), self._bytes_pattern).encode("latin-1")
+        return self._redact(body.decode("latin-1"), as_bytes=True).encode("latin-1")
 
     def redact_url(self, url: str) -> str:
         """``url`` without its ``access_token`` / ``client_secret`` parameters; the others keep their

@@ -58,12 +58,24 @@ class ApiTokenMiddleware:
     def spider_opened(self, spider) -> None:
         token_env = getattr(spider, "token_env", None)
         self.token = (os.environ.get(token_env, "").strip() or None) if token_env else None
+        self.spider = spider
         if self.token:
             self.token_headers = spider.token_headers(self.token)
+        if self.token or hasattr(spider, "current_token"):
             self.api_hosts = spider.api_hosts()
+
+    def _refresh_token(self) -> None:
+        """A spider that obtains its token while running (client credentials) hands over the current one;
+        it may change when the spider renews it."""
+        current = getattr(getattr(self, "spider", None), "current_token", None)
+        token = current() if current else None
+        if token and token != self.token:
+            self.token = token
+            self.token_headers = self.spider.token_headers(token)
 
     def process_request(self, request):
         request.headers[b"Accept-Encoding"] = ACCEPTED_ENCODINGS
+        self._refresh_token()
         if self.token and urlsplit(request.url).hostname in self.api_hosts:
             for name, value in self.token_headers.items():
                 request.headers[name] = value

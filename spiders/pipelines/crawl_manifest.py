@@ -59,7 +59,15 @@ class CrawlManifestPipeline:
             "files": self.folder.file_entries(spider.item_kind),
             "code_version": self.code_version,
         }
+        self.manifest.update(self._extra(spider))
         self.folder.write_manifest(self.manifest)
+
+    @staticmethod
+    def _extra(spider) -> dict:
+        """Keys a source adds to its manifest (e.g. TikTok's daily request budget); never a standard key."""
+        extra = dict(spider.manifest_extra()) if hasattr(spider, "manifest_extra") else {}
+        return {key: value for key, value in extra.items() if key not in ("format", "crawl_id", "source",
+                "scope", "scope_hash", "status", "finish_reason", "error", "cursor", "counts", "files")}
 
     def _counts(self) -> dict[str, int]:
         """Counts of earlier runs of this folder plus this run's (Scrapy stats under ``adtrail/``)."""
@@ -111,4 +119,5 @@ class CrawlManifestPipeline:
             counts=self._counts(),
             files=self.folder.file_entries(spider.item_kind),
         )
+        self.manifest.update(self._extra(spider))
         self.folder.write_manifest(self.manifest)
