@@ -77,7 +77,8 @@ class MultiFileBulkSpider(BulkFileSpider):
 
     def _close_current(self) -> None:
         """Record how the current file ended."""
-        base = {"file_key": self.key, **self.entry_fields(self.key), "source_url": self.shown_url, "fetched_at": utc_now()}
+        base = {"file_key": self.key, **self.entry_fields(self.key), "source_url": self.shown_url,
+                "fetched_at": utc_now()}
         if self.file_entry is not None:
             self.entries.append(self.file_entry)
         elif self.absent_is_normal and self.stop_reason == "http_404":

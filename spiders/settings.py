@@ -112,3 +112,9 @@ META_ADS_ARCHIVE_URL = "https://graph.facebook.com/v23.0/ads_archive"
 META_PAGE_LIMIT = 250
 # youtube_monetisation: off by default (YouTube's terms restrict automated access; README, "YouTube").
 YOUTUBE_BASE_URL = "https://www.youtube.com"
+# ads_txt (spiders/ads_txt.py): where each file is asked; {port} is ADS_TXT_PORTS[scheme] (443 / 80 when unset),
+# for a mirror or a local test server. Certificates are verified; ADTRAIL_TLS_CA_FILE adds an authority.
+ADS_TXT_URL_TEMPLATE = "{scheme}://{host}/{file}"
+ADS_TXT_PORTS: dict[str, int] = {}
+ADS_TXT_MAX_REDIRECTS = 5
+ADTRAIL_TLS_CA_FILE = None
