@@ -10,7 +10,7 @@ ad AS (
     WHERE snapshot_id = $snapshot_id AND spend_basis = 'disclosed'
 ),
 ad_country AS (
-    -- the countries the explorer's country filter matches (migration 060_explorer.sql)
+    -- the countries the explorer's country filter matches (migrations 060_explorer.sql, 065_meta_country.sql)
     SELECT * FROM explorer_ad_country($snapshot_id)
 ),
 options AS (
