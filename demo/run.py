@@ -17,14 +17,14 @@ from config import Config
 
 DEMO_DB = Path("data/demo/adtrail.duckdb")
 # The sources the demo world serves; every other source stays untouched (never the real internet).
-DEMO_SOURCES = ["meta_ads_archive", "google_political_bundle", "fx_ecb", "fx_worldbank"]
+DEMO_SOURCES = ["meta_ads_archive", "google_political_bundle", "fx_ecb", "fx_worldbank", "snap_political"]
 # The demo server checks that a token is sent and echoes it in paging links like Meta does, so the
 # redaction of secrets is exercised on every demo run. It is not a real credential.
 DEMO_TOKEN = "demo-token|not-a-secret"
 
 
 def demo_config(endpoint: str, countries: list[str], crawl_root: Path, bundle_url: str | None = None,
-                fx_urls: dict[str, str] | None = None) -> Config:
+                fx_urls: dict[str, str] | None = None, snap: tuple[str, int] | None = None) -> Config:
     config = Config(path=None)
     config.values["warehouse"]["crawl_dir"] = str(crawl_root)
     source = config.values["sources"]["meta_ads_archive"]
@@ -33,6 +33,8 @@ def demo_config(endpoint: str, countries: list[str], crawl_root: Path, bundle_ur
         config.values["sources"]["google_political_bundle"]["endpoint"] = bundle_url
     for fx_source, fx_url in (fx_urls or {}).items():  # fx_ecb, fx_worldbank: demo/fx_world.py's files
         config.values["sources"][fx_source]["endpoint"] = fx_url
+    if snap:  # (URL template with {year}, the demo year): demo/snap_world.py's file
+        config.values["sources"]["snap_political"].update(endpoint=snap[0], first_year=snap[1])
     config.values["crawl"].update(backoff_base_seconds=0.5, backoff_max_seconds=5.0)
     return config
 
@@ -44,6 +46,7 @@ def run_demo(*, db_path: Path | None = None, open_app: bool = True, week: int | 
     from demo.fx_world import ECB_PATH, WORLDBANK_PATH, generate_fx_files
     from demo.google_bundle_files import generate_google_bundle
     from demo.server import GraphApiServer
+    from demo.snap_world import FILE_PATH as SNAP_PATH, generate_snap_file
     from demo.world import DEMO_START, generate_world
     from warehouse import db, snapshots
     from warehouse.queries import run_query
@@ -67,11 +70,15 @@ def run_demo(*, db_path: Path | None = None, open_app: bool = True, week: int | 
     env = dict(os.environ, META_ACCESS_TOKEN=DEMO_TOKEN, ADTRAIL_DB=str(db_path))
     bundle = generate_google_bundle(week)
     rates = generate_fx_files()
+    snap = generate_snap_file(as_of, world.countries)
     with GraphApiServer(world) as server, BundleServer(bundle.zip_bytes, last_modified=bundle.last_modified) as store, \
             BundleServer(rates.ecb_zip, last_modified=rates.last_modified, path=ECB_PATH) as ecb, \
-            BundleServer(rates.worldbank_zip, last_modified=rates.last_modified, path=WORLDBANK_PATH) as worldbank:
+            BundleServer(rates.worldbank_zip, last_modified=rates.last_modified, path=WORLDBANK_PATH) as worldbank, \
+            BundleServer(snap.zip_bytes, last_modified=snap.last_modified,
+                         path=SNAP_PATH.format(year=snap.year)) as snap_store:
         config = demo_config(server.url, world.countries, db_path.parent / "crawls", store.url,
-                             {"fx_ecb": ecb.url, "fx_worldbank": worldbank.url})
+                             {"fx_ecb": ecb.url, "fx_worldbank": worldbank.url},
+                             (snap_store.url.replace(f"/{snap.year}/", "/{year}/"), snap.year))
         snapshot_id = run_snapshot(config, db_path, as_of, env=env, sources=DEMO_SOURCES)
 
     from warehouse.publish import open_published
