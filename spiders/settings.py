@@ -38,6 +38,7 @@ SPIDER_MODULES = [
     "spiders.youtube_monetisation",
     "spiders.sellers_json",
     "spiders.snap_political",
+    "spiders.ads_txt",
 ]
 NEWSPIDER_MODULE = "spiders"
 
