@@ -209,7 +209,7 @@ def test_warehouse_keeps_the_last_good_copy(world, tmp_path):
     first = snapshots.begin_or_resume(con, "2026-01-05", "test")
     load.load_crawl(con, first, folder / "crawl")
     snapshots.complete(con, first)
-    assert con.sql("SELECT count(*) FROM ads_txt_current WHERE domain = 'dailyglobe.co.uk'").fetchone()[0] == 2
+    assert con.execute("SELECT count(*) FROM ads_txt_current WHERE domain = 'dailyglobe.co.uk'").fetchone()[0] == 2
     # A week later the site serves an HTML page and nofile.com has a file: the error keeps the last copy.
     server.routes[("dailyglobe.co.uk", "/ads.txt")] = Answer(200, {"Content-Type": "text/html"}, b"<html/>")
     server.routes[("nofile.com", "/ads.txt")] = text(RECORD.format(n=13))
@@ -222,12 +222,12 @@ def test_warehouse_keeps_the_last_good_copy(world, tmp_path):
     second = snapshots.begin_or_resume(con, "2026-01-12", "test")
     load.load_crawl(con, second, tmp_path / "crawl2")
     snapshots.complete(con, second)
-    rows = con.sql("SELECT domain, snapshot_id, seller_account_id FROM ads_txt_current "
+    rows = con.execute("SELECT domain, snapshot_id, seller_account_id FROM ads_txt_current "
                    "WHERE domain IN ('dailyglobe.co.uk', 'nofile.com') ORDER BY 1, 3").fetchall()
     assert rows == [("dailyglobe.co.uk", first, "pub-1"), ("dailyglobe.co.uk", first, "pub-2"),
                     ("nofile.com", second, "pub-13")]
-    status = con.sql("SELECT status FROM raw_ads_txt_fetch WHERE snapshot_id = ? AND domain = 'dailyglobe.co.uk'",
-                     params=[second]).fetchone()[0]
+    status = con.execute("SELECT status FROM raw_ads_txt_fetch WHERE snapshot_id = ? AND domain = 'dailyglobe.co.uk'",
+                         [second]).fetchone()[0]
     assert status == "error"
     con.close()
 
