@@ -116,6 +116,7 @@ SCOPE_KEYS: dict[str, tuple[str, ...]] = {
     "fx_worldbank": (),  # every economy, every year
     "sellers_json": ("ad_systems",),  # ad-system domains, or domain=URL
     "youtube_monetisation": ("video_ids", "channel_ids"),
+    "ads_txt": ("domains", "app_domains", "app_store_urls"),
     "snap_political": (),  # every year's worldwide file; the years come from first_year and the clock
 }
 

@@ -39,6 +39,7 @@ SPIDER_MODULES = [
     "spiders.sellers_json",
     "spiders.snap_political",
     "spiders.ads_txt",
+    "spiders.tiktok_commercial_content",
 ]
 NEWSPIDER_MODULE = "spiders"
 
@@ -119,3 +120,9 @@ ADS_TXT_URL_TEMPLATE = "{scheme}://{host}/{file}"
 ADS_TXT_PORTS: dict[str, int] = {}
 ADS_TXT_MAX_REDIRECTS = 5
 ADTRAIL_TLS_CA_FILE = None
+# tiktok_commercial_content: the Commercial Content API (approved research clients only; README, "TikTok").
+TIKTOK_TOKEN_URL = "https://open.tiktokapis.com/v2/oauth/token/"
+TIKTOK_AD_QUERY_URL = "https://open.tiktokapis.com/v2/research/adlib/ad/query/"
+TIKTOK_COMMERCIAL_CONTENT_QUERY_URL = "https://open.tiktokapis.com/v2/research/adlib/commercial_content/query/"
+TIKTOK_MAX_COUNT = 50  # results per page; TikTok's maximum is 50
+TIKTOK_DAILY_REQUEST_BUDGET = 1000  # TikTok's research quota: 1000 requests a day, reset at 00:00 UTC
