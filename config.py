@@ -82,6 +82,14 @@ DEFAULTS: dict = {
             "video_ids": [],
             "channel_ids": [],
         },
+        # ads.txt / app-ads.txt of the sites and apps named here; off until the user names them.
+        "ads_txt": {
+            "enabled": False,
+            "endpoint": "{scheme}://{host}/{file}",
+            "domains": [],
+            "app_domains": [],
+            "app_store_urls": [],
+        },
     },
 }
 
@@ -94,6 +102,7 @@ SPIDER_SETTING_NAMES: dict[str, dict[str, str]] = {
     "fx_worldbank": {"endpoint": "WORLDBANK_FX_URL"},
     "sellers_json": {"endpoint": "SELLERS_JSON_URL_TEMPLATE"},
     "youtube_monetisation": {"endpoint": "YOUTUBE_BASE_URL"},
+    "ads_txt": {"endpoint": "ADS_TXT_URL_TEMPLATE"},
     "snap_political": {"endpoint": "SNAP_POLITICAL_URL_TEMPLATE", "first_year": "SNAP_POLITICAL_FIRST_YEAR"},
 }
 # Bulk-file sources keep their last good download here, to skip unchanged files and resume partial ones.
