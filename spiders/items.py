@@ -204,6 +204,75 @@ TIKTOK_COMMERCIAL_CONTENT_FIELDS: dict[str, str] = {
     "record": "JSON",  # the whole entry (redacted)
 }
 
+# Rendered pages (spiders/page_placements.py, Chromium through Playwright): one page_render per page, one
+# page_ad_slot per element matched by an EasyList element-hiding selector, one page_ad_request per request to
+# a known ad-system host, one page_bid per header-bidding bid the page exposed (window.pbjs). Ads are never
+# clicked: a landing domain comes from the link's href and its redirect parameters.
+PAGE_FIELDS: dict[str, str] = {
+    "page_url": "VARCHAR",  # the page asked for
+    "page_domain": "VARCHAR",  # its host
+    "vantage_country": "VARCHAR",  # ISO2 the crawl claims to see from (ADTRAIL_VANTAGE_COUNTRY); NULL if unset
+    "vantage_egress": "VARCHAR",  # how the crawler reached the web (ADTRAIL_VANTAGE_EGRESS), as described
+}
+PAGE_RENDER_FIELDS: dict[str, str] = {
+    **PAGE_FIELDS,
+    "render_key": "VARCHAR",  # "<crawl_id>:<page_url>"
+    "final_url": "VARCHAR",  # after redirects
+    "http_status": "INTEGER",
+    "title": "VARCHAR",
+    "ad_slots": "INTEGER",  # page_ad_slot items of this page
+    "ad_requests": "INTEGER",  # page_ad_request items of this page
+    "ad_systems": "VARCHAR[]",  # EasyList ad-server rule domains the page called
+    "ad_system_owners": "VARCHAR[]",  # their organisations (owner table), when known
+    "bids": "INTEGER",  # page_bid items of this page
+    "schain": "JSON",  # supply-chain objects from pbjs config and bid requests ([] when none)
+    "screenshot_path": "VARCHAR",  # full-page screenshot, relative to the crawl folder
+    "dom_sha256": "VARCHAR",  # of the serialised DOM stored in the WARC
+}
+PAGE_AD_SLOT_FIELDS: dict[str, str] = {
+    **PAGE_FIELDS,
+    "slot_key": "VARCHAR",  # "<crawl_id>:<page_url>#<slot_index>"
+    "slot_index": "INTEGER",  # 0-based, document order
+    "selectors": "VARCHAR[]",  # the EasyList selectors the element matched
+    "element_id": "VARCHAR",
+    "element_class": "VARCHAR",
+    "width": "DOUBLE",  # CSS pixels of the bounding box
+    "height": "DOUBLE",
+    "iframe_src": "VARCHAR",  # the slot's (or its first inner) iframe's src
+    "link_href": "VARCHAR",  # the ad's link, never followed
+    "landing_url": "VARCHAR",  # from the href's redirect parameter (adurl=, url=, dest=, u=, ...) or the href
+    "landing_domain": "VARCHAR",
+    "landing_via": "VARCHAR",  # the redirect parameter read, or "href"
+    "screenshot_path": "VARCHAR",  # element screenshot, relative to the crawl folder; NULL when not visible
+}
+PAGE_AD_REQUEST_FIELDS: dict[str, str] = {
+    **PAGE_FIELDS,
+    "request_key": "VARCHAR",  # "<crawl_id>:<page_url>#<request_index>"
+    "request_index": "INTEGER",
+    "request_url": "VARCHAR",  # query string dropped (it may carry user identifiers)
+    "request_host": "VARCHAR",
+    "resource_type": "VARCHAR",  # Playwright's: script, xhr, image, sub_frame, ...
+    "ad_system_domain": "VARCHAR",  # the EasyList ||domain^ rule that matched
+    "ad_system_owner": "VARCHAR",  # organisation from the owner table; NULL when unknown
+}
+PAGE_BID_FIELDS: dict[str, str] = {
+    **PAGE_FIELDS,
+    "bid_key": "VARCHAR",  # "<crawl_id>:<page_url>#<bid_index>"
+    "bid_index": "INTEGER",
+    "source_call": "VARCHAR",  # "getBidResponses" | "getAllWinningBids"
+    "ad_unit_code": "VARCHAR",
+    "bidder": "VARCHAR",
+    "cpm": "DOUBLE",  # price per thousand impressions, in currency
+    "currency": "VARCHAR",
+    "advertiser_domains": "VARCHAR[]",  # meta.advertiserDomains
+    "creative_id": "VARCHAR",
+    "deal_id": "VARCHAR",
+    "width": "INTEGER",
+    "height": "INTEGER",
+    "won": "BOOLEAN",  # listed by getAllWinningBids
+    "record": "JSON",  # the bid as the page exposed it (functions and DOM nodes dropped)
+}
+
 FIELDS: dict[str, dict[str, str]] = {
     "ads_txt_record": {**PROVENANCE_FIELDS, **ADS_TXT_RECORD_FIELDS},
     "ads_txt_variable": {**PROVENANCE_FIELDS, **ADS_TXT_VARIABLE_FIELDS},
@@ -213,6 +282,10 @@ FIELDS: dict[str, dict[str, str]] = {
     "youtube_signal": {**PROVENANCE_FIELDS, **YOUTUBE_SIGNAL_FIELDS},
     "tiktok_ad": {**PROVENANCE_FIELDS, **TIKTOK_AD_FIELDS},
     "tiktok_commercial_content": {**PROVENANCE_FIELDS, **TIKTOK_COMMERCIAL_CONTENT_FIELDS},
+    "page_render": {**PROVENANCE_FIELDS, **PAGE_RENDER_FIELDS},
+    "page_ad_slot": {**PROVENANCE_FIELDS, **PAGE_AD_SLOT_FIELDS},
+    "page_ad_request": {**PROVENANCE_FIELDS, **PAGE_AD_REQUEST_FIELDS},
+    "page_bid": {**PROVENANCE_FIELDS, **PAGE_BID_FIELDS},
 }
 
 # Which raw table each item kind loads into.
@@ -225,6 +298,10 @@ RAW_TABLE: dict[str, str] = {
     "youtube_signal": "raw_youtube_signal",
     "tiktok_ad": "raw_tiktok_ad",
     "tiktok_commercial_content": "raw_tiktok_commercial_content",
+    "page_render": "raw_page_render",
+    "page_ad_slot": "raw_page_ad_slot",
+    "page_ad_request": "raw_page_ad_request",
+    "page_bid": "raw_page_bid",
 }
 
 
