@@ -1,0 +1,115 @@
+"""A 127.0.0.1 server (port 0) that answers like TikTok's Commercial Content API, from tests/fixtures/tiktok.
+
+- ``POST /v2/oauth/token/``: form ``client_key``, ``client_secret``, ``grant_type=client_credentials``;
+  answers ``token.json`` with a new token each time (``clt.replay-token-1``, ``-2``...); wrong credentials
+  get TikTok's ``invalid_client`` answer.
+- ``POST /v2/research/adlib/ad/query/`` and ``.../commercial_content/query/``: the JSON body's
+  ``search_id`` (``first`` without one) picks the script's list of answers, served in turn (the last one
+  again when they run out). An answer is ``(status, fixture file)``. A request whose bearer token is not
+  the latest issued one gets ``access_token_invalid`` (401), as an expired token would.
+
+Every request is logged in ``server.requests`` (path, JSON body, Authorization, status served).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "tiktok"
+CLIENT_KEY = "aw1234testclientkey"
+
+
+class TikTokServer:
+    def __init__(self, script: dict[str, list[tuple[int, str]]], *, client_secret: str):
+        self.script = script
+        self.client_secret = client_secret
+        self.served: dict[str, int] = {}
+        self.requests: list[dict] = []
+        self.tokens: list[str] = []
+        self.lock = threading.Lock()
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def expire_tokens(self) -> None:
+        """Every token issued so far is refused from now on (as after TikTok's two hours)."""
+        with self.lock:
+            self.tokens.append("(expired)")
+
+    def __enter__(self) -> TikTokServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def api_requests(self) -> list[dict]:
+        return [request for request in self.requests if request["path"] != "/v2/oauth/token/"]
+
+    def _answer(self, path: str, body: bytes, authorization: str | None) -> tuple[int, bytes]:
+        if path == "/v2/oauth/token/":
+            form = dict(parse_qsl(body.decode("utf-8")))
+            if (form.get("client_key"), form.get("client_secret"), form.get("grant_type")) != (
+                    CLIENT_KEY, self.client_secret, "client_credentials"):
+                return 401, json.dumps({"error": "invalid_client", "error_description": "Client key or secret is "
+                                        "incorrect.", "log_id": "2024TOKEN"}).encode()
+            with self.lock:
+                token = f"clt.replay-token-{len([t for t in self.tokens if t.startswith('clt.')]) + 1}"
+                self.tokens.append(token)
+            text = (FIXTURES / "token.json").read_text(encoding="utf-8").replace("{{token}}", token)
+            return 200, text.encode()
+        with self.lock:
+            latest = self.tokens[-1] if self.tokens else None
+        if authorization != f"Bearer {latest}":
+            return 401, (FIXTURES / "error_access_token_invalid.json").read_bytes()
+        key = json.loads(body or b"{}").get("search_id") or "first"
+        with self.lock:
+            answers = self.script.get(key)
+            if not answers:
+                return 400, json.dumps({"error": {"code": "invalid_params", "message": f"no script for {key}",
+                                                  "log_id": "x"}}).encode()
+            index = self.served.get(key, 0)
+            self.served[key] = index + 1
+        status, name = answers[min(index, len(answers) - 1)]
+        if name == "expire":  # the token expires now: this request and later ones with it are refused
+            self.expire_tokens()
+            return 401, (FIXTURES / "error_access_token_invalid.json").read_bytes()
+        return status, (FIXTURES / name).read_bytes()
+
+    def _handler(self):
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format, *args):
+                pass
+
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length)
+                path = urlsplit(self.path).path
+                authorization = self.headers.get("Authorization")
+                status, answer = server._answer(path, body, authorization)
+                with server.lock:
+                    server.requests.append({
+                        "path": path, "query": dict(parse_qsl(urlsplit(self.path).query)),
+                        "body": body.decode("utf-8", "replace"), "authorization": authorization, "status": status,
+                        "content_type": self.headers.get("Content-Type")})
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json; charset=UTF-8")
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+
+        return Handler
