@@ -273,6 +273,34 @@ PAGE_BID_FIELDS: dict[str, str] = {
     "record": "JSON",  # the bid as the page exposed it (functions and DOM nodes dropped)
 }
 
+# Google ad creatives as Google's pages show them (spiders/parsers/google_transparency.py): the legacy
+# transparency report's ad cards (transparencyreport.google.com/political-ads, "creative-preview") and the Ads
+# Transparency Center's creative page (adstransparency.google.com/advertiser/AR…/creative/CR…), rendered by
+# Chromium. creative_id is the bundle's Ad_ID (google-political-ads-creative-stats.csv), so the two join.
+GOOGLE_CREATIVE_FIELDS: dict[str, str] = {
+    "platform": "VARCHAR",  # "google"
+    "creative_id": "VARCHAR",  # CR… from the page's links; the bundle's Ad_ID
+    "ad_key": "VARCHAR",  # creative_id
+    "advertiser_id": "VARCHAR",  # AR…; the bundle's Advertiser_ID
+    "advertiser_name": "VARCHAR",  # as the page writes it ("Paid for by" on legacy cards)
+    "page_kind": "VARCHAR",  # "legacy_card" | "creative_detail"
+    "ad_format": "VARCHAR",  # "text" | "image" | "video"; NULL when the page does not say
+    "headline": "VARCHAR",  # a text ad's title line
+    "display_url": "VARCHAR",  # a text ad's visible URL line
+    "body": "VARCHAR",  # a text ad's description, or the creative's other text
+    "image_urls": "VARCHAR[]",
+    "media_urls": "VARCHAR[]",  # video and rendered-frame (iframe) sources
+    "dates_text": "VARCHAR",  # as written, e.g. "11/3/20 - 11/3/20" or "Last shown: Nov 3, 2020"
+    "first_shown_date": "DATE",
+    "last_shown_date": "DATE",
+    "days_shown": "INTEGER",  # legacy cards' ISO 8601 duration (datetime="P9D")
+    "regions": "VARCHAR[]",  # as written on the page; NULL when the page shows none
+    "impressions_text": "VARCHAR",  # legacy cards' bucket as written, e.g. "100k–1M"
+    "spend_text": "VARCHAR",  # legacy cards' bucket as written, e.g. "> $100k"
+    "status": "VARCHAR",  # "ok" | "failed" (the page never finished loading its details, ...)
+    "error": "VARCHAR",  # why it failed and what to do; NULL when ok
+}
+
 FIELDS: dict[str, dict[str, str]] = {
     "ads_txt_record": {**PROVENANCE_FIELDS, **ADS_TXT_RECORD_FIELDS},
     "ads_txt_variable": {**PROVENANCE_FIELDS, **ADS_TXT_VARIABLE_FIELDS},
@@ -282,6 +310,7 @@ FIELDS: dict[str, dict[str, str]] = {
     "youtube_signal": {**PROVENANCE_FIELDS, **YOUTUBE_SIGNAL_FIELDS},
     "tiktok_ad": {**PROVENANCE_FIELDS, **TIKTOK_AD_FIELDS},
     "tiktok_commercial_content": {**PROVENANCE_FIELDS, **TIKTOK_COMMERCIAL_CONTENT_FIELDS},
+    "google_creative": {**PROVENANCE_FIELDS, **GOOGLE_CREATIVE_FIELDS},
     "page_render": {**PROVENANCE_FIELDS, **PAGE_RENDER_FIELDS},
     "page_ad_slot": {**PROVENANCE_FIELDS, **PAGE_AD_SLOT_FIELDS},
     "page_ad_request": {**PROVENANCE_FIELDS, **PAGE_AD_REQUEST_FIELDS},
@@ -298,6 +327,7 @@ RAW_TABLE: dict[str, str] = {
     "youtube_signal": "raw_youtube_signal",
     "tiktok_ad": "raw_tiktok_ad",
     "tiktok_commercial_content": "raw_tiktok_commercial_content",
+    "google_creative": "raw_google_creative",
     "page_render": "raw_page_render",
     "page_ad_slot": "raw_page_ad_slot",
     "page_ad_request": "raw_page_ad_request",
