@@ -177,6 +177,7 @@ CORE_BUILDERS: dict[str, tuple[str, ...]] = {
     "ads_txt_variable": (),
     "ads_txt_rejected_line": (),
     "ads_txt_fetch": (),  # raw only: the view ads_txt_current (migration 072) reads it
+    "google_creative": (),  # raw only: creative text and media, joined to the bundle by creative id
 }
 
 
