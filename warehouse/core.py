@@ -170,13 +170,46 @@ ITEM_LINE_BUILDERS: dict[str, tuple[str, ...]] = {
     "meta_ad": (_META_COUNTRY_QUERY,),
 }
 
+
+# TikTok (raw_tiktok_ad): advertiser = business id and name, payer = paid_for_by; period = first/last shown
+# dates; reach = unique_users_seen bounds (people, a bucket: reach_total only when exact); targeting from
+# ad_group.targeting_info. TikTok discloses no spend: spend columns NULL, basis 'disclosed' for what is given.
+_TIKTOK_AD = """
+INSERT INTO core_ad BY NAME
+SELECT
+    snapshot_id, 'tiktok' AS platform, ad_key, ad_id, false AS key_is_synthetic,
+    advertiser_business_id AS advertiser_id, advertiser_business_name AS advertiser_name,
+    paid_for_by AS payer_name, advertiser_business_name AS beneficiary_name,
+    CASE WHEN title IS NULL THEN NULL ELSE [title] END AS content_titles,
+    CAST(first_shown_date AS TIMESTAMPTZ) AS delivery_start,
+    CAST(last_shown_date AS TIMESTAMPTZ) AS delivery_stop,
+    targeting->>'gender' AS targeting_gender,
+    to_json(list_transform(targeted_countries, lambda country: {'name': country, 'type': 'country'}))
+        AS targeting_locations_included,
+    CASE WHEN unique_users_seen_lower = unique_users_seen_upper THEN unique_users_seen_lower END AS reach_total,
+    NULL AS spend_currency, NULL AS spend_low, NULL AS spend_high, NULL AS spend_estimate,
+    NULL AS spend_open_ended, 'disclosed' AS spend_basis,
+    CASE WHEN status_statement IS NOT NULL AND status_statement <> '' THEN status END AS moderation_status,
+    nullif(status_statement, '') AS moderation_reason,
+    json_object('unique_users_seen_text', unique_users_seen_text, 'unique_users_seen_lower',
+                unique_users_seen_lower, 'unique_users_seen_upper', unique_users_seen_upper,
+                'unique_users_seen_by_country', unique_users_seen_by_country, 'targeting', targeting,
+                'status', status, 'endpoint', endpoint, 'external_url', external_url,
+                'call_to_action', call_to_action, 'video_urls', video_urls) AS platform_fields,
+    source, source_url, fetched_at, body_sha256, crawl_id
+FROM raw_tiktok_ad
+WHERE snapshot_id = $snapshot_id AND source = $source
+"""
+
 CORE_BUILDERS: dict[str, tuple[str, ...]] = {
     "meta_ad": (_META_AD, _META_COUNTRY_REACH, _META_PAYER),
     "youtube_signal": (),  # raw only: issue 5's monetisation graph reads raw_youtube_signal
     "ads_txt_record": (),  # raw only, like youtube_signal: read by issue 5's supply-chain checks
     "ads_txt_variable": (),
     "ads_txt_rejected_line": (),
-    "ads_txt_fetch": (),  # raw only: the view ads_txt_current (migration 072) reads it
+    "ads_txt_fetch": (),
+    "tiktok_ad": (_TIKTOK_AD,),
+    "tiktok_commercial_content": (),  # raw only: creator signals for issue 5's monetisation graph  # raw only: the view ads_txt_current (migration 072) reads it
     "google_creative": (),  # raw only: creative text and media, joined to the bundle by creative id
 }
 
