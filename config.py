@@ -83,6 +83,21 @@ DEFAULTS: dict = {
             "channel_ids": [],
         },
         # ads.txt / app-ads.txt of the sites and apps named here; off until the user names them.
+        # TikTok's Commercial Content API needs an approved research client (TIKTOK_CLIENT_KEY and
+        # TIKTOK_CLIENT_SECRET in the environment): off by default.
+        "tiktok_commercial_content": {
+            "enabled": False,
+            "token_endpoint": "https://open.tiktokapis.com/v2/oauth/token/",
+            "endpoint": "https://open.tiktokapis.com/v2/research/adlib/ad/query/",
+            "commercial_content_endpoint": "https://open.tiktokapis.com/v2/research/adlib/commercial_content/query/",
+            "daily_request_budget": 1000,
+            "content": "ads",
+            "countries": ["ALL"],
+            "date_min": "",
+            "date_max": "",
+            "search_terms": [],
+            "advertiser_business_ids": [],
+        },
         "ads_txt": {
             "enabled": False,
             "endpoint": "{scheme}://{host}/{file}",
@@ -104,6 +119,9 @@ SPIDER_SETTING_NAMES: dict[str, dict[str, str]] = {
     "youtube_monetisation": {"endpoint": "YOUTUBE_BASE_URL"},
     "ads_txt": {"endpoint": "ADS_TXT_URL_TEMPLATE"},
     "snap_political": {"endpoint": "SNAP_POLITICAL_URL_TEMPLATE", "first_year": "SNAP_POLITICAL_FIRST_YEAR"},
+    "tiktok_commercial_content": {"token_endpoint": "TIKTOK_TOKEN_URL", "endpoint": "TIKTOK_AD_QUERY_URL",
+                                  "commercial_content_endpoint": "TIKTOK_COMMERCIAL_CONTENT_QUERY_URL",
+                                  "daily_request_budget": "TIKTOK_DAILY_REQUEST_BUDGET"},
 }
 # Bulk-file sources keep their last good download here, to skip unchanged files and resume partial ones.
 BULK_SOURCES = ("google_political_bundle", "fx_ecb", "fx_worldbank", "sellers_json", "snap_political")
@@ -127,6 +145,8 @@ SCOPE_KEYS: dict[str, tuple[str, ...]] = {
     "youtube_monetisation": ("video_ids", "channel_ids"),
     "ads_txt": ("domains", "app_domains", "app_store_urls"),
     "snap_political": (),  # every year's worldwide file; the years come from first_year and the clock
+    "tiktok_commercial_content": ("content", "countries", "date_min", "date_max", "search_terms",
+                                  "advertiser_business_ids"),
 }
 
 
