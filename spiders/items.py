@@ -301,6 +301,40 @@ GOOGLE_CREATIVE_FIELDS: dict[str, str] = {
     "error": "VARCHAR",  # why it failed and what to do; NULL when ok
 }
 
+# LinkedIn Ad Library (linkedin.com/ad-library; spiders/parsers/linkedin_ad_library.py): one ad, from a search
+# result card (page_kind "search_card": advertiser, format, text) or its detail page (page_kind "detail": also
+# payer, call to action, destination, dates and, for ads shown in the EU, impressions and targeting). LinkedIn
+# discloses no spend. Impressions are a range as written ("1k-5k", "<1k", "1M+"); the country split is shares.
+LINKEDIN_AD_FIELDS: dict[str, str] = {
+    "platform": "VARCHAR",  # "linkedin"
+    "ad_id": "VARCHAR",  # the number in /ad-library/detail/<id>
+    "ad_key": "VARCHAR",  # ad_id
+    "page_kind": "VARCHAR",  # "search_card" | "detail"
+    "detail_url": "VARCHAR",
+    "advertiser_name": "VARCHAR",
+    "advertiser_url": "VARCHAR",  # the advertiser's LinkedIn page, tracking parameters removed
+    "promoted_by": "VARCHAR",  # thought-leader ads: the company named in "Promoted by"; the poster is advertiser_name
+    "payer": "VARCHAR",  # "Paid for by" as written, the prefix removed
+    "ad_format": "VARCHAR",  # e.g. "Single Image Ad", "Video Ad", "Document Ad"
+    "headline": "VARCHAR",
+    "body_text": "VARCHAR",  # search cards may truncate it ("…"); the detail page has it whole
+    "call_to_action": "VARCHAR",  # the button's label, e.g. "Learn more"; NULL when the ad has none
+    "destination_url": "VARCHAR",  # where the ad links to, as the page gave it
+    "ran_text": "VARCHAR",  # e.g. "Ran from Aug 7, 2024 to Sep 17, 2024", as written
+    "ran_from": "DATE",
+    "ran_to": "DATE",  # NULL while the ad still runs or when not shown
+    "restricted_text": "VARCHAR",  # LinkedIn's wording when the ad is restricted; NULL otherwise
+    "impressions_text": "VARCHAR",  # total impressions as written, e.g. "1k-5k"
+    "impressions_lower": "BIGINT",
+    "impressions_upper": "BIGINT",  # NULL when open at the top ("1M+")
+    "impressions_open_ended": "BOOLEAN",
+    "impressions_by_country": "JSON",  # [{"country", "country_code", "share_text", "share_low", "share_high"}] (percent)
+    "targeting": "JSON",  # [{"parameter", "included": [..], "excluded": [..]}] as the EU block lists them
+    "targeting_languages": "VARCHAR[]",  # the Language parameter's included values
+    "targeting_locations_included": "VARCHAR[]",
+    "targeting_locations_excluded": "VARCHAR[]",
+}
+
 FIELDS: dict[str, dict[str, str]] = {
     "ads_txt_record": {**PROVENANCE_FIELDS, **ADS_TXT_RECORD_FIELDS},
     "ads_txt_variable": {**PROVENANCE_FIELDS, **ADS_TXT_VARIABLE_FIELDS},
@@ -315,6 +349,7 @@ FIELDS: dict[str, dict[str, str]] = {
     "page_ad_slot": {**PROVENANCE_FIELDS, **PAGE_AD_SLOT_FIELDS},
     "page_ad_request": {**PROVENANCE_FIELDS, **PAGE_AD_REQUEST_FIELDS},
     "page_bid": {**PROVENANCE_FIELDS, **PAGE_BID_FIELDS},
+    "linkedin_ad": {**PROVENANCE_FIELDS, **LINKEDIN_AD_FIELDS},
 }
 
 # Which raw table each item kind loads into.
@@ -332,6 +367,7 @@ RAW_TABLE: dict[str, str] = {
     "page_ad_slot": "raw_page_ad_slot",
     "page_ad_request": "raw_page_ad_request",
     "page_bid": "raw_page_bid",
+    "linkedin_ad": "raw_linkedin_ad",
 }
 
 
