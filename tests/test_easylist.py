@@ -79,3 +79,14 @@ def test_not_a_filter_list(tmp_path):
         easylist.load(page)
     with pytest.raises(easylist.EasyListError, match="cannot read the EasyList file"):
         easylist.load(tmp_path / "missing.txt")
+
+
+@needs_realdata
+def test_adtrail_parse_easylist():
+    from spiders.parsers.registry import PARSERS
+
+    lines = list(PARSERS["easylist"](ADBLOCK / "easylist.txt"))
+    assert lines[0]["rule_kind"] == "summary" and lines[0]["ad_server_rules"] == 6586
+    assert len(lines) == 1 + 6586
+    assert {"rule_kind": "ad_server", "host": "adnxs.com", "third_party_only": True, "include_domains": [],
+            "exclude_domains": [], "popup_only": False, "rule": "||adnxs.com^$third-party"} in lines

@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -229,3 +230,14 @@ def load(path: str | Path, owners_path: str | Path | None = None) -> EasyList:
     if owners_path:
         easylist.owners = load_owners(owners_path)
     return easylist
+
+
+def parse_file(path: Path) -> Iterator[dict]:
+    """``adtrail parse easylist FILE``: one summary line (rule counts), then one line per ad-server host rule."""
+    parsed = load(path)
+    yield {"rule_kind": "summary", "source_url": Path(path).resolve().as_uri(), **parsed.summary()}
+    for host, rules in sorted(parsed.host_rules.items()):
+        for rule in rules:
+            yield {"rule_kind": "ad_server", "host": host, "third_party_only": rule.third_party_only,
+                   "include_domains": list(rule.include_domains), "exclude_domains": list(rule.exclude_domains),
+                   "popup_only": rule.popup_only, "rule": rule.raw}

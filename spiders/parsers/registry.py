@@ -14,7 +14,7 @@ from pathlib import Path
 
 from spiders.parsers import ads_txt
 from spiders.parsers import fx_ecb, fx_user_csv, fx_worldbank, google_bundle, meta_ads_archive, meta_report, youtube
-from spiders.parsers import sellers_json, snap_political, tiktok
+from spiders.parsers import easylist, sellers_json, snap_political, tiktok
 
 
 def file_provenance(path: Path, body: bytes, *, item_kind: str, source: str) -> dict:
@@ -70,5 +70,6 @@ PARSERS: dict[str, Callable[[Path], Iterator[dict]]] = {
     "meta-report": meta_report.parse_file,  # Meta Ad Library Report zip or one of its CSVs
     "snap-political": snap_political.parse_file,  # Snap's yearly PoliticalAds.zip or its CSV
     "sellers-json": sellers_json.parse_file,  # one sellers.json: each seller, then the file's facts or error
+    "easylist": easylist.parse_file,  # EasyList: rule counts, then each ||host^ ad-server rule
     "tiktok-ads": tiktok.parse_file,  # a saved Commercial Content API answer: ad query, ad detail or commercial content
 }
