@@ -15,6 +15,7 @@ from pathlib import Path
 from spiders.parsers import ads_txt
 from spiders.parsers import fx_ecb, fx_user_csv, fx_worldbank, google_bundle, meta_ads_archive, meta_report, youtube
 from spiders.parsers import easylist, sellers_json, snap_political, tiktok
+from spiders.parsers import google_transparency
 
 
 def file_provenance(path: Path, body: bytes, *, item_kind: str, source: str) -> dict:
@@ -62,6 +63,8 @@ PARSERS: dict[str, Callable[[Path], Iterator[dict]]] = {
     "app-ads-txt": ads_txt.parse_app_ads_txt_file,
     "meta-ads-archive": parse_meta_ads_archive,
     "google-bundle": google_bundle.parse_google_bundle,  # the bundle zip or any one of its CSVs
+    "google-ad-card": google_transparency.parse_card_file,  # a saved legacy political-ads report card
+    "google-creative": google_transparency.parse_creative_file,  # a rendered Ads Transparency Center creative page
     "ecb-fx": fx_ecb.parse_file,  # ECB euro reference rates: history zip, daily CSV, gesmes XML
     "worldbank-fx": fx_worldbank.parse_file,  # World Bank WDI PA.NUS.FCRF bulk CSV (yearly averages)
     "fx-csv": fx_user_csv.parse_file,  # a user's own table: currency,date,rate,base
