@@ -313,7 +313,7 @@ LINKEDIN_AD_FIELDS: dict[str, str] = {
     "detail_url": "VARCHAR",
     "advertiser_name": "VARCHAR",
     "advertiser_url": "VARCHAR",  # the advertiser's LinkedIn page, tracking parameters removed
-    "promoted_by": "VARCHAR",  # thought-leader ads: the company named in "Promoted by"; the poster is advertiser_name
+    "posted_as": "VARCHAR",  # thought-leader ads: the member whose post the advertiser ("Promoted by") promotes
     "payer": "VARCHAR",  # "Paid for by" as written, the prefix removed
     "ad_format": "VARCHAR",  # e.g. "Single Image Ad", "Video Ad", "Document Ad"
     "headline": "VARCHAR",
