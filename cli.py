@@ -266,6 +266,67 @@ def _complete_and_publish(con, snapshot_id: int) -> None:
     progress(f"snapshot {snapshot_id} complete; published {published.name}")
 
 
+# ---------------------------------------------------------------- entities
+
+
+def _resolve_and_publish(con, snapshot_id: int | None) -> None:
+    """Resolve entities of the snapshot (default: the latest complete one) and republish; closes con."""
+    from analysis.entities import resolve
+    from warehouse import publish, snapshots
+
+    try:
+        latest = snapshots.latest_complete(con)
+        if (snapshot_id or latest) is None:
+            raise UserError("no complete snapshot yet: load one first (adtrail load, adtrail snapshot)")
+        progress(resolve(con, snapshot_id or latest).message)
+    except BaseException:
+        con.close()
+        raise
+    publish.publish(con, latest)  # closes con
+
+
+def command_entities_review(args) -> int:
+    """Record decisions on name-match candidates, resolve entities again and list the open candidates."""
+    from warehouse import db, entities as store
+    from warehouse.lock import WarehouseLock
+
+    db_path = Path(args.db) if args.db else load_config(args.config).db_path
+    with WarehouseLock(db_path):
+        con = db.connect(db_path)
+        decisions = [(i, "confirmed") for i in args.confirm or []] + [(i, "rejected") for i in args.reject or []]
+        for candidate_id, status in decisions:
+            if not store.decide_candidate(con, candidate_id, status, "review"):
+                con.close()
+                raise UserError(f"no entity candidate {candidate_id}: run adtrail entities review to list them")
+            progress(f"candidate {candidate_id} {status}")
+        open_candidates = store.candidates(con, "candidate")
+        _resolve_and_publish(con, args.snapshot)
+    print("candidate_id\tconfidence\tidentifier_a\tidentifier_b\treason")
+    for row in open_candidates:
+        print(f"{row['candidate_id']}\t{row['confidence']:.2f}\t{row['identifier_a']}\t{row['identifier_b']}\t"
+              f"{row['reason']}")
+    return EXIT_OK
+
+
+def command_entities_import_overrides(args) -> int:
+    """Store the user's entity_overrides.csv, resolve entities again, republish."""
+    from analysis.entities import OverrideError, import_overrides
+    from warehouse import db
+    from warehouse.lock import WarehouseLock
+
+    db_path = Path(args.db) if args.db else load_config(args.config).db_path
+    with WarehouseLock(db_path):
+        con = db.connect(db_path)
+        try:
+            added = import_overrides(con, args.file)
+        except OverrideError as error:
+            con.close()
+            raise UserError(f"{error}; nothing of the file was stored") from None
+        progress(f"{args.file}: {added} overrides stored" if added else f"{args.file}: imported before, unchanged")
+        _resolve_and_publish(con, None)
+    return EXIT_OK
+
+
 # ---------------------------------------------------------------- lake
 
 
@@ -363,6 +424,20 @@ def build_parser() -> argparse.ArgumentParser:
     meta_report.add_argument("--db", help="warehouse file (default: $ADTRAIL_DB or the configuration's)")
     meta_report.add_argument("--as-of", help="the date the snapshot stands for (default: today)")
     meta_report.set_defaults(run=command_import_meta_report)
+
+    entities_command = commands.add_parser("entities", help="advertisers across platforms: review name matches")
+    entities_actions = entities_command.add_subparsers(dest="entities_command", required=True, metavar="ACTION")
+    review = entities_actions.add_parser("review", help="list name-match candidates; confirm or reject them")
+    review.add_argument("--confirm", type=int, action="append", metavar="ID", help="merge this candidate's pair")
+    review.add_argument("--reject", type=int, action="append", metavar="ID", help="never merge this pair")
+    review.add_argument("--snapshot", type=int, help="resolve this snapshot (default: the latest complete one)")
+    review.add_argument("--db", help="warehouse file (default: $ADTRAIL_DB or the configuration's)")
+    review.set_defaults(run=command_entities_review)
+    overrides = entities_actions.add_parser("import-overrides", help="your entity_overrides.csv: merge, split, "
+                                            "confirm, reject")
+    overrides.add_argument("file", metavar="FILE")
+    overrides.add_argument("--db", help="warehouse file (default: $ADTRAIL_DB or the configuration's)")
+    overrides.set_defaults(run=command_entities_import_overrides)
 
     export = commands.add_parser("export", help="write complete snapshots to the Parquet lake")
     export.add_argument("--db", help="warehouse file (default: $ADTRAIL_DB or the configuration's)")

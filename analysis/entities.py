@@ -1,0 +1,247 @@
+"""Advertisers across platforms: one organisation's Meta page, Google advertiser id, TikTok business id, Snap
+organisation and "paid for by" lines resolved into one entity (DESIGN.md "Scores, entities and evidence").
+
+The rule:
+
+- **Identifiers are proof** and merge automatically: the same platform id, the same registration number
+  (Google's Public_IDs_List "EIN ID 46-3931666", a CNPJ, ...: scheme and number, punctuation ignored), the
+  same verified domain (case and a leading "www." ignored); and identifiers seen on one record (a Google
+  advertiser and its registration numbers) belong together.
+- **Names are not proof**: two entities whose names match (analysis/normalise.py's skeleton equal, one name
+  extending the other word for word, or differing by a few letters) become a candidate with its reason and
+  a confidence below 1, merged only once confirmed (``adtrail entities review --confirm ID`` or an override).
+  A rejected candidate is not proposed again. Candidates are sought among names sharing their first word.
+- **Roles stay apart**: a "paid for by" line is its own identifier per platform and role (payer,
+  beneficiary); paying for a page's ads never merges the payer into the page.
+- **The user's overrides** (``entity_overrides.csv``: ``action,identifier_a,identifier_b,note``) win:
+  ``merge`` joins two identifiers; ``split`` takes identifier_a (and identifier_b when given) out of whatever
+  joined it automatically or by a confirmed candidate; ``confirm`` and ``reject`` decide a name match.
+  Identifiers are written as ``adtrail entities review`` prints them, e.g. ``meta_page_id:1234``,
+  ``registration_number:EIN:463931666``, ``paid_for_by:meta:payer:friends of x``.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import hashlib
+import io
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from analysis.normalise import fold, skeleton
+from warehouse import entities as store
+
+ID_KINDS = ("meta_page_id", "google_advertiser_id", "tiktok_business_id", "snap_organisation",
+            "registration_number", "verified_domain", "paid_for_by")
+ACTIONS = ("merge", "split", "confirm", "reject")
+_DECISION = {"confirm": "confirmed", "reject": "rejected"}
+OVERRIDE_HEADER = ["action", "identifier_a", "identifier_b", "note"]
+_ROLE_ORDER = {"advertiser": 0, "beneficiary": 1, "payer": 2, "agency": 3}
+_CLOSE_RATIO = 0.88  # difflib ratio of two skeletons from which names count as "differing by a few letters"
+_LARGEST_BLOCK = 400  # names sharing a first word compared pairwise up to this many; beyond, only equal skeletons
+_WORD = re.compile(r"\w+")
+# "EIN:46-3931666", "EIN ID 46-3931666", "CNPJ 12.345.678/0001-90": a scheme, then the number
+_REGISTRATION = re.compile(r"^([A-Za-z]+)(?:\s+ID)?\s*[:\s]\s*(\S.*)$")
+
+
+class OverrideError(ValueError):
+    """An override file that cannot be read as entity overrides."""
+
+
+def identifier_key(id_kind: str, value: str, platform: str, role: str) -> str:
+    """What is compared: platform ids as given; registration numbers as SCHEME:DIGITS; domains lower case
+    without "www."; Snap organisations and "paid for by" lines (names) folded, the latter per platform and role."""
+    value = value.strip()
+    if id_kind == "registration_number":
+        match = _REGISTRATION.match(value)
+        scheme, number = (match.group(1), match.group(2)) if match else ("", value)
+        return f"registration_number:{scheme.upper()}:{re.sub(r'[^0-9A-Za-z]', '', number).upper()}"
+    if id_kind == "verified_domain":
+        domain = re.sub(r"^(https?://)?(www\.)?", "", value.lower()).rstrip("/")
+        return f"verified_domain:{domain}"
+    if id_kind == "snap_organisation":
+        return f"snap_organisation:{fold(value)}"
+    if id_kind == "paid_for_by":
+        return f"paid_for_by:{platform}:{role}:{fold(value)}"
+    return f"{id_kind}:{value}"
+
+
+def name_match(first: str, second: str) -> tuple[str, float] | None:
+    """Why two names may be one organisation's, and how confident that is (never 1), or None."""
+    a, b = skeleton(first), skeleton(second)
+    if not a or not b:
+        return None
+    if a == b:
+        if fold(first) != fold(second):
+            return f"same name once look-alike letters are read as Latin: {first!r} / {second!r}", 0.85
+        return f"same name after normalisation: {first!r} / {second!r}", 0.9
+    words_a, words_b = _WORD.findall(a), _WORD.findall(b)
+    shorter, longer = sorted((words_a, words_b), key=len)
+    if shorter and longer[:len(shorter)] == shorter:
+        share = len(" ".join(shorter)) / len(" ".join(longer))
+        return f"one name extends the other word for word: {first!r} / {second!r}", round(0.4 + 0.4 * share, 3)
+    ratio = difflib.SequenceMatcher(None, a, b).ratio()
+    if ratio >= _CLOSE_RATIO:
+        return f"names differ by a few letters (similarity {ratio:.2f}): {first!r} / {second!r}", round(0.8 * ratio, 3)
+    return None
+
+
+class _Components:
+    """Union-find over identifier keys."""
+
+    def __init__(self, keys):
+        self.parent = {key: key for key in keys}
+
+    def find(self, key: str) -> str:
+        while self.parent[key] != key:
+            self.parent[key] = self.parent[self.parent[key]]
+            key = self.parent[key]
+        return key
+
+    def join(self, first: str, second: str) -> None:
+        if first in self.parent and second in self.parent:
+            roots = sorted((self.find(first), self.find(second)))
+            self.parent[roots[1]] = roots[0]
+
+
+@dataclass(frozen=True)
+class Resolution:
+    snapshot_id: int
+    entities: int
+    identifiers: int
+    open_candidates: int
+
+    @property
+    def message(self) -> str:
+        return (f"snapshot {self.snapshot_id}: {self.identifiers} identifiers in {self.entities} entities; "
+                f"{self.open_candidates} name matches await review (adtrail entities review)")
+
+
+def resolve(con: duckdb.DuckDBPyConnection, snapshot_id: int) -> Resolution:
+    """Resolve the snapshot's identifiers into entities, record name-match candidates, apply decisions."""
+    seen = {}  # (key, platform, role) -> observation
+    by_record = defaultdict(set)
+    for row in store.observed_identifiers(con, snapshot_id):
+        if not row["value"] or not row["value"].strip():
+            continue
+        key = identifier_key(row["id_kind"], row["value"], row["platform"], row["role"])
+        seen.setdefault((key, row["platform"], row["role"]), row | {"key": key})
+        by_record[row["record_key"]].add(key)
+    keys = {key for key, _, _ in seen}
+    split = {key for pair in store.overrides(con, "split") for key in pair if key}
+    components = _Components(keys)
+    joined_by = {}
+    for record_keys in by_record.values():
+        ordered = sorted(record_keys - split)
+        for key in ordered[1:]:
+            components.join(ordered[0], key)
+    for first, second in store.candidate_pairs(con, "confirmed"):
+        if first not in split and second not in split:
+            components.join(first, second)
+            joined_by.setdefault(first, "confirmed_candidate")
+            joined_by.setdefault(second, "confirmed_candidate")
+    for first, second in store.overrides(con, "merge"):
+        components.join(first, second)
+        joined_by[first] = joined_by[second] = "override"
+
+    members = defaultdict(list)
+    for (key, platform, role), row in seen.items():
+        members[components.find(key)].append(row)
+    entity_rows, identifier_rows, names = [], [], {}
+    for root, rows in sorted(members.items()):
+        entity_id = "E" + hashlib.sha256(root.encode("utf-8")).hexdigest()[:16]
+        rows.sort(key=lambda r: (_ROLE_ORDER[r["role"]], r["id_kind"] == "registration_number", r["key"]))
+        display = next((r["name"] for r in rows if r["name"]), None)
+        entity_rows.append((entity_id, display, sorted({r["platform"] for r in rows}),
+                            sorted({r["role"] for r in rows}, key=_ROLE_ORDER.get), len(rows)))
+        identifier_rows += [(entity_id, r["key"], r["platform"], r["id_kind"], r["value"], r["role"], r["name"],
+                             joined_by.get(r["key"], "identifier")) for r in rows]
+        names[root] = [(r["key"], r["name"]) for r in rows
+                       if r["name"] and r["id_kind"] not in ("registration_number", "verified_domain")]
+    store.replace_entities(con, snapshot_id, entity_rows, identifier_rows)
+    store.record_candidates(con, snapshot_id, _name_candidates(names))
+    return Resolution(snapshot_id, len(entity_rows), len(identifier_rows), len(store.candidates(con, "candidate")))
+
+
+def _name_candidates(names: dict[str, list[tuple[str, str]]]) -> list[tuple]:
+    """Pairs of entities whose names match: (identifier_a, identifier_b, name_a, name_b, reason, confidence)."""
+    blocks = defaultdict(list)
+    for root, entries in names.items():
+        for key, name in dict.fromkeys(entries):
+            words = _WORD.findall(skeleton(name) or "")
+            if words:
+                blocks[words[0]].append((root, key, name))
+    found = {}
+    for entries in blocks.values():
+        large = len(entries) > _LARGEST_BLOCK
+        for i, (root_a, key_a, name_a) in enumerate(entries):
+            for root_b, key_b, name_b in entries[i + 1:]:
+                if root_a == root_b or large and skeleton(name_a) != skeleton(name_b):
+                    continue
+                match = name_match(name_a, name_b)
+                if match is None:
+                    continue
+                (first, first_name), (second, second_name) = sorted(((key_a, name_a), (key_b, name_b)))
+                pair = tuple(sorted((root_a, root_b)))
+                best = found.get(pair)
+                if best is None or match[1] > best[5]:
+                    found[pair] = (first, second, first_name, second_name, *match)
+    return list(found.values())
+
+
+def read_overrides(path: Path) -> list[tuple]:
+    """An ``entity_overrides.csv``: rows (row_number, action, identifier_a, identifier_b, note)."""
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except OSError as error:
+        raise OverrideError(f"{path}: cannot be read ({error.strerror})") from None
+    except UnicodeDecodeError:
+        raise OverrideError(f"{path}: not UTF-8 text; save it as CSV UTF-8") from None
+    reader = csv.reader(io.StringIO(text))
+    header = [cell.strip().lower() for cell in next(reader, [])]
+    if header[:3] != OVERRIDE_HEADER[:3]:
+        raise OverrideError(f"{path}: the header must be {','.join(OVERRIDE_HEADER)} (note optional), "
+                            f"found {','.join(header) or 'nothing'}")
+    rows = []
+    for number, cells in enumerate(reader, start=1):
+        if not any(cell.strip() for cell in cells):
+            continue
+        cells = [cell.strip() for cell in cells] + [""] * 4
+        action, first, second, note = cells[0].lower(), cells[1], cells[2] or None, cells[3] or None
+        where = f"{path}, data row {number}"
+        if action not in ACTIONS:
+            raise OverrideError(f"{where}: action {cells[0]!r} is none of {', '.join(ACTIONS)}")
+        for identifier in filter(None, (first, second)):
+            if identifier.split(":", 1)[0] not in ID_KINDS or ":" not in identifier:
+                raise OverrideError(f"{where}: {identifier!r} is not an identifier such as meta_page_id:1234 "
+                                    f"(kinds: {', '.join(ID_KINDS)}); copy it from adtrail entities review")
+        if not first or (action != "split" and not second):
+            raise OverrideError(f"{where}: {action} needs identifier_a" + ("" if action == "split" else
+                                                                           " and identifier_b"))
+        rows.append((number, action, first, second, note))
+    return rows
+
+
+def import_overrides(con: duckdb.DuckDBPyConnection, path: str | Path) -> int:
+    """Store an override file's rows and record its confirm/reject decisions; returns the rows added (0 when
+    the same file was imported before). Nothing is stored when any row is wrong."""
+    path = Path(path)
+    rows = read_overrides(path)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    con.execute("BEGIN TRANSACTION")
+    try:
+        added = store.store_overrides(con, path.name, digest, rows)
+        if added:
+            for _, action, first, second, _ in rows:
+                if action in ("confirm", "reject"):
+                    store.decide_pair(con, first, second, _DECISION[action], f"override:{path.name}")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return added
