@@ -208,6 +208,10 @@ CORE_BUILDERS: dict[str, tuple[str, ...]] = {
     "ads_txt_variable": (),
     "ads_txt_rejected_line": (),
     "ads_txt_fetch": (),
+    "page_render": (),  # raw only: issue 5's monetisation graph reads the page_placements tables
+    "page_ad_slot": (),
+    "page_ad_request": (),
+    "page_bid": (),
     "tiktok_ad": (_TIKTOK_AD,),
     "tiktok_commercial_content": (),  # raw only: creator signals for issue 5's monetisation graph  # raw only: the view ads_txt_current (migration 072) reads it
     "google_creative": (),  # raw only: creative text and media, joined to the bundle by creative id

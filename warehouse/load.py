@@ -40,6 +40,10 @@ ITEM_KEY_FIELD: dict[str, str] = {
     "ads_txt_rejected_line": "line_key",
     "ads_txt_fetch": "fetch_key",
     "google_creative": "ad_key",
+    "page_render": "render_key",
+    "page_ad_slot": "slot_key",
+    "page_ad_request": "request_key",
+    "page_bid": "bid_key",
 }
 
 
