@@ -40,6 +40,7 @@ SPIDER_MODULES = [
     "spiders.snap_political",
     "spiders.ads_txt",
     "spiders.tiktok_commercial_content",
+    "spiders.linkedin_ad_library",
 ]
 NEWSPIDER_MODULE = "spiders"
 
@@ -126,3 +127,5 @@ TIKTOK_AD_QUERY_URL = "https://open.tiktokapis.com/v2/research/adlib/ad/query/"
 TIKTOK_COMMERCIAL_CONTENT_QUERY_URL = "https://open.tiktokapis.com/v2/research/adlib/commercial_content/query/"
 TIKTOK_MAX_COUNT = 50  # results per page; TikTok's maximum is 50
 TIKTOK_DAILY_REQUEST_BUDGET = 1000  # TikTok's research quota: 1000 requests a day, reset at 00:00 UTC
+# linkedin_ad_library: off unless the user states the permission they hold (README, "LinkedIn").
+LINKEDIN_AD_LIBRARY_URL = "https://www.linkedin.com/ad-library"
