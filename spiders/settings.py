@@ -41,6 +41,7 @@ SPIDER_MODULES = [
     "spiders.ads_txt",
     "spiders.tiktok_commercial_content",
     "spiders.linkedin_ad_library",
+    "spiders.google_ads_transparency",
 ]
 NEWSPIDER_MODULE = "spiders"
 
@@ -127,5 +128,15 @@ TIKTOK_AD_QUERY_URL = "https://open.tiktokapis.com/v2/research/adlib/ad/query/"
 TIKTOK_COMMERCIAL_CONTENT_QUERY_URL = "https://open.tiktokapis.com/v2/research/adlib/commercial_content/query/"
 TIKTOK_MAX_COUNT = 50  # results per page; TikTok's maximum is 50
 TIKTOK_DAILY_REQUEST_BUDGET = 1000  # TikTok's research quota: 1000 requests a day, reset at 00:00 UTC
+# google_ads_transparency (spiders/google_ads_transparency.py): Chromium through scrapy-playwright; off by default.
+GOOGLE_ADS_TRANSPARENCY_URL = "https://adstransparency.google.com"
+GOOGLE_ADS_TRANSPARENCY_PAGE_TIMEOUT_MS = 60_000  # a page that never finishes loading fails after this
+GOOGLE_ADS_TRANSPARENCY_DETAIL_TIMEOUT_MS = 30_000  # how long a creative's late details are awaited
+GOOGLE_ADS_TRANSPARENCY_GROWTH_TIMEOUT_MS = 5_000  # how long a scroll or "See more" may take to add results
+GOOGLE_ADS_TRANSPARENCY_MAX_SCROLLS = 200
+GOOGLE_ADS_TRANSPARENCY_MAX_MORE_CLICKS = 200
+# A creative page's details have loaded when its last-shown date is in the DOM (the property that loads last).
+GOOGLE_ADS_TRANSPARENCY_DETAIL_SELECTOR = "text=/Last shown/i"
+GOOGLE_ADS_TRANSPARENCY_LOCAL_ONLY = False  # abort every browser request to a host other than the endpoint's
 # linkedin_ad_library: off unless the user states the permission they hold (README, "LinkedIn").
 LINKEDIN_AD_LIBRARY_URL = "https://www.linkedin.com/ad-library"
