@@ -82,6 +82,18 @@ DEFAULTS: dict = {
             "video_ids": [],
             "channel_ids": [],
         },
+        # Off by default, and refused unless permission_statement names the permission the user holds:
+        # LinkedIn's robots.txt and User Agreement forbid automated access without it (docs/sources.md).
+        "linkedin_ad_library": {
+            "enabled": False,
+            "endpoint": "https://www.linkedin.com/ad-library",
+            "keyword": "",
+            "advertiser": "",
+            "countries": [],
+            "date_min": "",
+            "date_max": "",
+            "permission_statement": "",
+        },
         # ads.txt / app-ads.txt of the sites and apps named here; off until the user names them.
         # TikTok's Commercial Content API needs an approved research client (TIKTOK_CLIENT_KEY and
         # TIKTOK_CLIENT_SECRET in the environment): off by default.
@@ -117,6 +129,7 @@ SPIDER_SETTING_NAMES: dict[str, dict[str, str]] = {
     "fx_worldbank": {"endpoint": "WORLDBANK_FX_URL"},
     "sellers_json": {"endpoint": "SELLERS_JSON_URL_TEMPLATE"},
     "youtube_monetisation": {"endpoint": "YOUTUBE_BASE_URL"},
+    "linkedin_ad_library": {"endpoint": "LINKEDIN_AD_LIBRARY_URL"},
     "ads_txt": {"endpoint": "ADS_TXT_URL_TEMPLATE"},
     "snap_political": {"endpoint": "SNAP_POLITICAL_URL_TEMPLATE", "first_year": "SNAP_POLITICAL_FIRST_YEAR"},
     "tiktok_commercial_content": {"token_endpoint": "TIKTOK_TOKEN_URL", "endpoint": "TIKTOK_AD_QUERY_URL",
@@ -143,6 +156,7 @@ SCOPE_KEYS: dict[str, tuple[str, ...]] = {
     "fx_worldbank": (),  # every economy, every year
     "sellers_json": ("ad_systems",),  # ad-system domains, or domain=URL
     "youtube_monetisation": ("video_ids", "channel_ids"),
+    "linkedin_ad_library": ("keyword", "advertiser", "countries", "date_min", "date_max", "permission_statement"),
     "ads_txt": ("domains", "app_domains", "app_store_urls"),
     "snap_political": (),  # every year's worldwide file; the years come from first_year and the clock
     "tiktok_commercial_content": ("content", "countries", "date_min", "date_max", "search_terms",
