@@ -269,20 +269,23 @@ def _complete_and_publish(con, snapshot_id: int) -> None:
 # ---------------------------------------------------------------- entities
 
 
-def _resolve_and_publish(con, snapshot_id: int | None) -> None:
-    """Resolve entities of the snapshot (default: the latest complete one) and republish; closes con."""
+def _resolve_and_publish(con, snapshot_id: int | None) -> list[dict]:
+    """Resolve entities of the snapshot (default: the latest complete one), republish (closes con); returns
+    the name matches awaiting a decision."""
     from analysis.entities import resolve
-    from warehouse import publish, snapshots
+    from warehouse import entities as store, publish, snapshots
 
     try:
         latest = snapshots.latest_complete(con)
         if (snapshot_id or latest) is None:
             raise UserError("no complete snapshot yet: load one first (adtrail load, adtrail snapshot)")
         progress(resolve(con, snapshot_id or latest).message)
+        open_candidates = store.candidates(con, "candidate")
     except BaseException:
         con.close()
         raise
     publish.publish(con, latest)  # closes con
+    return open_candidates
 
 
 def command_entities_review(args) -> int:
@@ -299,8 +302,7 @@ def command_entities_review(args) -> int:
                 con.close()
                 raise UserError(f"no entity candidate {candidate_id}: run adtrail entities review to list them")
             progress(f"candidate {candidate_id} {status}")
-        open_candidates = store.candidates(con, "candidate")
-        _resolve_and_publish(con, args.snapshot)
+        open_candidates = _resolve_and_publish(con, args.snapshot)
     print("candidate_id\tconfidence\tidentifier_a\tidentifier_b\treason")
     for row in open_candidates:
         print(f"{row['candidate_id']}\t{row['confidence']:.2f}\t{row['identifier_a']}\t{row['identifier_b']}\t"
