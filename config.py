@@ -75,6 +75,13 @@ DEFAULTS: dict = {
             "endpoint": "https://storage.googleapis.com/ad-manager-political-ads-dump/political/{year}/PoliticalAds.zip",
             "first_year": 2018,
         },
+        # Off by default: the Ads Transparency Center's terms allow information and research use only; turning it
+        # on states yours is (spiders/google_ads_transparency.py, legal note).
+        "google_ads_transparency": {
+            "enabled": False,
+            "endpoint": "https://adstransparency.google.com",
+            "advertiser_ids": [],
+        },
         # Off by default: YouTube's terms forbid automated access without its permission (README, "YouTube").
         "youtube_monetisation": {
             "enabled": False,
@@ -129,6 +136,7 @@ SPIDER_SETTING_NAMES: dict[str, dict[str, str]] = {
     "fx_worldbank": {"endpoint": "WORLDBANK_FX_URL"},
     "sellers_json": {"endpoint": "SELLERS_JSON_URL_TEMPLATE"},
     "youtube_monetisation": {"endpoint": "YOUTUBE_BASE_URL"},
+    "google_ads_transparency": {"endpoint": "GOOGLE_ADS_TRANSPARENCY_URL"},
     "linkedin_ad_library": {"endpoint": "LINKEDIN_AD_LIBRARY_URL"},
     "ads_txt": {"endpoint": "ADS_TXT_URL_TEMPLATE"},
     "snap_political": {"endpoint": "SNAP_POLITICAL_URL_TEMPLATE", "first_year": "SNAP_POLITICAL_FIRST_YEAR"},
@@ -156,6 +164,7 @@ SCOPE_KEYS: dict[str, tuple[str, ...]] = {
     "fx_worldbank": (),  # every economy, every year
     "sellers_json": ("ad_systems",),  # ad-system domains, or domain=URL
     "youtube_monetisation": ("video_ids", "channel_ids"),
+    "google_ads_transparency": ("advertiser_ids",),  # the bundle's Advertiser_ID values
     "linkedin_ad_library": ("keyword", "advertiser", "countries", "date_min", "date_max", "permission_statement"),
     "ads_txt": ("domains", "app_domains", "app_store_urls"),
     "snap_political": (),  # every year's worldwide file; the years come from first_year and the clock

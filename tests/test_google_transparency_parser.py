@@ -13,7 +13,11 @@ from spiders.parsers.registry import PARSERS
 REALDATA = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
 CARDS = REALDATA / "google"
 FILES = Path(__file__).resolve().parent / "files" / "google_ads_transparency"
-realdata = pytest.mark.skipif(not REALDATA.exists(), reason="needs ../shared/realdata")
+_needs_realdata = pytest.mark.skipif(not REALDATA.exists(), reason="needs ../shared/realdata")
+
+
+def realdata(test):
+    return pytest.mark.realdata(_needs_realdata(test))
 
 
 def one_card(name: str) -> dict:
