@@ -39,6 +39,7 @@ ITEM_KEY_FIELD: dict[str, str] = {
     "ads_txt_variable": "line_key",
     "ads_txt_rejected_line": "line_key",
     "ads_txt_fetch": "fetch_key",
+    "linkedin_ad": "ad_key",
     "google_creative": "ad_key",
     "page_render": "render_key",
     "page_ad_slot": "slot_key",
