@@ -165,6 +165,54 @@ FROM {items}
 WHERE query_country IS NOT NULL AND upper(query_country) <> 'ALL'
 """
 
+# LinkedIn Ad Library (migrations/105_linkedin.sql): no spend disclosed; impressions as a range; the EU
+# block's country split as percentages, turned into impression bounds per country (share x total range).
+_LINKEDIN_AD = """
+INSERT INTO core_ad BY NAME
+SELECT snapshot_id, platform, ad_key, ad_id, false AS key_is_synthetic,
+    advertiser_url AS advertiser_id, advertiser_name, payer AS payer_name, NULL AS beneficiary_name,
+    CASE WHEN body_text IS NULL THEN NULL ELSE [body_text] END AS content_bodies,
+    CASE WHEN headline IS NULL THEN NULL ELSE [headline] END AS content_titles,
+    CASE WHEN call_to_action IS NULL THEN NULL ELSE [call_to_action] END AS content_captions,
+    detail_url AS content_url, targeting_languages AS languages,
+    CAST(ran_from AS TIMESTAMPTZ) AS delivery_start, CAST(ran_to AS TIMESTAMPTZ) AS delivery_stop,
+    to_json(targeting_locations_included) AS targeting_locations_included,
+    to_json(targeting_locations_excluded) AS targeting_locations_excluded,
+    impressions_lower AS impressions_low, impressions_upper AS impressions_high, impressions_open_ended,
+    'disclosed' AS spend_basis,
+    json_object('page_kind', page_kind, 'ad_format', ad_format, 'posted_as', posted_as,
+                'destination_url', destination_url, 'ran_text', ran_text, 'restricted_text', restricted_text,
+                'impressions_text', impressions_text, 'targeting', targeting) AS platform_fields,
+    source, source_url, fetched_at, body_sha256, crawl_id
+FROM raw_linkedin_ad
+WHERE snapshot_id = $snapshot_id AND source = $source
+"""
+
+_LINKEDIN_COUNTRY_REACH = """
+INSERT INTO core_ad_country_reach BY NAME
+WITH shares AS (
+    SELECT snapshot_id, platform, ad_key, source, impressions_lower, impressions_upper,
+        unnest(json_extract(impressions_by_country, '$[*]')) AS share
+    FROM raw_linkedin_ad
+    WHERE snapshot_id = $snapshot_id AND source = $source
+)
+SELECT snapshot_id, platform, ad_key, source, share->>'country_code' AS country, NULL AS reach,
+    TRY_CAST(share->>'share_low' AS DOUBLE) AS impressions_share_low,
+    TRY_CAST(share->>'share_high' AS DOUBLE) AS impressions_share_high,
+    CAST(floor(impressions_lower * TRY_CAST(share->>'share_low' AS DOUBLE) / 100) AS BIGINT) AS impressions_low,
+    CAST(ceil(impressions_upper * TRY_CAST(share->>'share_high' AS DOUBLE) / 100) AS BIGINT) AS impressions_high
+FROM shares
+WHERE share->>'country_code' IS NOT NULL
+"""
+
+_LINKEDIN_PAYER = """
+INSERT INTO core_ad_payer BY NAME
+SELECT snapshot_id, platform, ad_key, source, payer AS payer_name, NULL AS beneficiary_name, true AS is_current,
+    'paid_for_by' AS payer_origin
+FROM raw_linkedin_ad
+WHERE snapshot_id = $snapshot_id AND source = $source AND payer IS NOT NULL
+"""
+
 # Statements over every item line (before the one-row-per-key step), per kind; kinds not listed have none.
 ITEM_LINE_BUILDERS: dict[str, tuple[str, ...]] = {
     "meta_ad": (_META_COUNTRY_QUERY,),
@@ -202,6 +250,7 @@ WHERE snapshot_id = $snapshot_id AND source = $source
 """
 
 CORE_BUILDERS: dict[str, tuple[str, ...]] = {
+    "linkedin_ad": (_LINKEDIN_AD, _LINKEDIN_COUNTRY_REACH, _LINKEDIN_PAYER),
     "meta_ad": (_META_AD, _META_COUNTRY_REACH, _META_PAYER),
     "youtube_signal": (),  # raw only: issue 5's monetisation graph reads raw_youtube_signal
     "ads_txt_record": (),  # raw only, like youtube_signal: read by issue 5's supply-chain checks
