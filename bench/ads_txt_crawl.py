@@ -1,0 +1,208 @@
+"""Benchmark: the ads_txt spider's throughput against a plain sequential crawler and a minimal asyncio client
+(issue 5, Must show), on one local server that answers every request after a fixed delay.
+
+The server (bench/ads_txt_site.py, its own process) serves N generated sites, routed by Host header; every
+answer, robots.txt and ads.txt alike, comes after ``--delay`` (default 100 ms). Each client runs in its own
+process (bench/ads_txt_clients.py), one after the other, and must read every site's robots.txt before its
+ads.txt and skip the sites whose robots.txt disallows it (the server's counts prove it):
+
+- sequential: ``requests``, one site after another. At 2 requests x 100 ms a site, 10,000 sites would take
+  over half an hour, so it crawls an evenly spread sample (``--sequential-sample``, default 300) and its
+  rate, in sites per second, stands for it (the per-site work is the same whatever the count);
+- asyncio: asyncio streams, at most ``--concurrency`` (default 256) sites at once, all N sites;
+- adtrail: the real spider (``spiders.run``: robots.txt obeyed, one request at a time per host, AutoThrottle
+  on, items, WARC archive and manifest written), all N sites, with the throughput settings in ``ADTRAIL_SETTINGS``.
+
+Wall time is measured around each child; CPU time and peak memory (``ru_maxrss``) come from ``os.wait4``.
+Every result is checked (sites, records, robots.txt honoured) before the table is printed. Targets:
+adtrail >= 10x the sequential crawler's sites per second, >= 0.5x the asyncio client's.
+
+    python -m bench.ads_txt_crawl                      # 10,000 sites
+    python -m bench.ads_txt_crawl --domains 50 --sequential-sample 10     # small scale (tests/test_bench_ads_txt.py)
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from bench import ads_txt_site as site
+
+ROOT = Path(__file__).resolve().parents[1]
+TARGET_VS_SEQUENTIAL, TARGET_VS_ASYNCIO = 10.0, 0.5
+# The spider's own defaults are polite for the open web (64 requests at once, AutoThrottle starting at 1 s
+# between a host's requests, an fsync per finished site). For the bench: more sites at once and no start delay;
+# still one request at a time per host, robots.txt read first, AutoThrottle on.
+ADTRAIL_SETTINGS = {"CONCURRENT_REQUESTS": "512", "AUTOTHROTTLE_START_DELAY": "0", "DOWNLOAD_DELAY": "0"}
+
+
+def _env() -> dict:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    for name in ("ADTRAIL_DB", "ADTRAIL_CONFIG"):
+        env.pop(name, None)
+    return env
+
+
+def run_child(variant: str, argv: list[str], work: Path) -> dict:
+    """``python -m bench.ads_txt_clients argv…`` in its own process: wall, CPU (wait4), peak RSS, its stdout."""
+    log = work / f"{variant}.log"
+    with open(log, "wb") as stderr, tempfile.TemporaryFile() as stdout:
+        started = time.perf_counter()
+        child = subprocess.Popen([sys.executable, "-m", "bench.ads_txt_clients", variant, *argv], cwd=work,
+                                 env=_env(), stdout=stdout, stderr=stderr)
+        _, status, usage = os.wait4(child.pid, 0)  # the rusage of this child alone
+        seconds = time.perf_counter() - started
+        stdout.seek(0)
+        output = stdout.read().decode("utf-8", "replace")
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{variant} failed (exit {os.waitstatus_to_exitcode(status)}); its log: {log}\n"
+                         + log.read_text(errors="replace")[-2000:])
+    return {"wall_seconds": round(seconds, 2), "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 2),
+            "peak_rss_mib": round(usage.ru_maxrss / 1024, 1), "output": output}  # ru_maxrss: KiB on Linux
+
+
+def server_stats(port: int, reset: bool = True) -> dict:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/__bench_stats{'?reset=1' if reset else ''}",
+                                timeout=30) as answer:
+        return json.load(answer)
+
+
+def expected(indices: list[int]) -> dict:
+    disallowed = sum(site.robots_disallows_ads_txt(i) for i in indices)
+    return {"sites": len(indices), "fetched": len(indices) - disallowed, "disallowed": disallowed,
+            "records": sum(site.records(i) for i in indices if not site.robots_disallows_ads_txt(i)), "errors": 0}
+
+
+def adtrail_result(crawl_dir: Path) -> dict:
+    """What the spider left in its crawl folder, in the baselines' terms."""
+    manifest = json.loads((crawl_dir / "manifest.json").read_text(encoding="utf-8"))
+    rows = {entry["item_kind"]: entry["rows"] for entry in manifest["files"] if entry["kind"] == "items"}
+    statuses: dict[str, int] = {}
+    robots_errors = 0
+    with open(crawl_dir / "items.jsonl", encoding="utf-8") as fetches:
+        for line in fetches:
+            fetch = json.loads(line)
+            statuses[fetch["status"]] = statuses.get(fetch["status"], 0) + 1
+            robots_errors += fetch["status"] == "error" and "robots.txt" in (fetch["error"] or "")
+    crawl_seconds = (dt.datetime.fromisoformat(manifest["finished_at"])
+                     - dt.datetime.fromisoformat(manifest["started_at"])).total_seconds()
+    return {"sites": sum(statuses.values()), "fetched": statuses.get("found", 0), "disallowed": robots_errors,
+            "records": rows.get("ads_txt_record", 0),
+            "errors": sum(statuses.values()) - statuses.get("found", 0) - robots_errors,
+            "status": manifest["status"], "crawl_seconds": round(crawl_seconds, 2)}
+
+
+def check(variant: str, result: dict, stats: dict, want: dict) -> None:
+    found = {key: result[key] for key in want}
+    problems = [f"made {found}, expected {want}"] if found != want else []
+    if stats["robots_txt"] != want["sites"] or stats["ads_txt"] != want["fetched"]:
+        problems.append(f"the server saw {stats['robots_txt']} robots.txt and {stats['ads_txt']} ads.txt requests, "
+                        f"expected {want['sites']} and {want['fetched']}")
+    if stats["ads_before_robots"] or stats["ads_txt_disallowed"] or stats["unknown_host"]:
+        problems.append(f"robots.txt not honoured or wrong hosts asked: {stats}")
+    if problems:
+        raise SystemExit(f"benchmark results are wrong for {variant}: " + "; ".join(problems))
+
+
+def benchmark(domains: int, *, sample: int, delay: float, concurrency: int, work: Path,
+              settings: dict[str, str], keep: bool = False) -> dict:
+    work.mkdir(parents=True, exist_ok=True)
+    run_dir = Path(tempfile.mkdtemp(prefix="ads-txt-", dir=work))
+    step = max(1, domains // max(1, sample))
+    samples = {"sequential": list(range(0, domains, step))[:sample], "asyncio": list(range(domains)),
+               "adtrail": list(range(domains))}
+    server = subprocess.Popen([sys.executable, "-m", "bench.ads_txt_site", "--domains", str(domains),
+                               "--delay", str(delay)], env=_env(), stdout=subprocess.PIPE)
+    report = {"domains": domains, "delay_seconds": delay, "cpus": os.cpu_count(), "concurrency": concurrency,
+              "adtrail_settings": settings, "runs": {}}
+    try:
+        port = int(server.stdout.readline())
+        adtrail_settings = {"TWISTED_DNS_RESOLVER": "tests.site_server.LoopbackResolver",
+                            "ADS_TXT_URL_TEMPLATE": "http://{host}:{port}/{file}",
+                            "ADS_TXT_PORTS": json.dumps({"http": port, "https": port}), **settings}
+        for variant in ("sequential", "asyncio", "adtrail"):
+            indices = samples[variant]
+            hosts_file = run_dir / f"{variant}-hosts.txt"
+            hosts_file.write_text("\n".join(site.domain(i) for i in indices) + "\n", encoding="utf-8")
+            options = {"concurrency": concurrency}
+            if variant == "adtrail":
+                options = {"out": str(run_dir / "crawl"), "settings": adtrail_settings}
+            server_stats(port)  # reset the counts
+            child = run_child(variant, [str(hosts_file), str(port), json.dumps(options)], run_dir)
+            stats = server_stats(port)
+            result = adtrail_result(run_dir / "crawl") if variant == "adtrail" else json.loads(child.pop("output"))
+            child.pop("output", None)
+            check(variant, result, stats, expected(indices))
+            report["runs"][variant] = {**result, **child, "server_cpu_seconds": stats["server_cpu_seconds"],
+                                       "sites_per_second": round(len(indices) / child["wall_seconds"], 1)}
+    finally:
+        server.terminate()
+        server.wait()
+        if not keep:
+            shutil.rmtree(run_dir, ignore_errors=True)
+    rates = {name: run["sites_per_second"] for name, run in report["runs"].items()}
+    report["vs_sequential"] = round(rates["adtrail"] / rates["sequential"], 2)
+    report["vs_asyncio"] = round(rates["adtrail"] / rates["asyncio"], 3)
+    return report
+
+
+def format_report(report: dict) -> str:
+    runs = report["runs"]
+    lines = [f"ads.txt crawl: {report['domains']:,} sites on one 127.0.0.1 server that answers EVERY request "
+             f"(robots.txt and ads.txt) after a fixed {report['delay_seconds'] * 1000:.0f} ms; plain HTTP; "
+             f"{report['cpus']} CPUs; each client in its own process, robots.txt checked by all",
+             f"sequential: measured on a sample of {runs['sequential']['sites']:,} sites spread over the "
+             f"{report['domains']:,}; its sites/s is extrapolated to the whole list (the per-site work is the same)",
+             f"asyncio: at most {report['concurrency']} sites at once; adtrail settings passed: "
+             + ", ".join(f"{k}={v}" for k, v in report["adtrail_settings"].items()), "",
+             f"| {'client':<10} | {'sites':>7} | {'records':>9} | {'wall s':>8} | {'CPU s':>7} | {'peak MiB':>8} | "
+             f"{'sites/s':>8} | {'server CPU s':>12} |",
+             f"|{'-' * 12}|{'-' * 8}:|{'-' * 10}:|{'-' * 9}:|{'-' * 8}:|{'-' * 9}:|{'-' * 9}:|{'-' * 13}:|"]
+    for name, run in runs.items():
+        lines.append(f"| {name:<10} | {run['sites']:>7,} | {run['records']:>9,} | {run['wall_seconds']:>8.2f} | "
+                     f"{run['cpu_seconds']:>7.2f} | {run['peak_rss_mib']:>8.1f} | {run['sites_per_second']:>8.1f} | "
+                     f"{run['server_cpu_seconds']:>12.2f} |")
+    sequential_all = report["domains"] / runs["sequential"]["sites_per_second"]
+    lines += ["", f"sequential at {report['domains']:,} sites, extrapolated: {sequential_all / 60:.1f} minutes",
+              f"adtrail's crawl alone (manifest started_at..finished_at, no process start-up): "
+              f"{runs['adtrail']['crawl_seconds']:.2f} s",
+              f"adtrail vs sequential: {report['vs_sequential']:.1f}x sites/s (target >= {TARGET_VS_SEQUENTIAL:.0f}x: "
+              f"{'met' if report['vs_sequential'] >= TARGET_VS_SEQUENTIAL else 'MISSED'})",
+              f"adtrail vs asyncio: {report['vs_asyncio']:.2f}x sites/s (target >= {TARGET_VS_ASYNCIO}x: "
+              f"{'met' if report['vs_asyncio'] >= TARGET_VS_ASYNCIO else 'MISSED'})"]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.ads_txt_crawl", description=__doc__.splitlines()[0])
+    parser.add_argument("--domains", type=int, default=10_000, help="sites served and crawled (default 10,000)")
+    parser.add_argument("--sequential-sample", type=int, default=300, help="sites the sequential crawler does")
+    parser.add_argument("--delay", type=float, default=0.1, help="server delay before every answer, seconds")
+    parser.add_argument("--concurrency", type=int, default=256, help="asyncio client: sites at once")
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="another adtrail setting for the spider (repeatable; added to the bench's own)")
+    parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "adtrail-bench-ads-txt")
+    parser.add_argument("--keep", action="store_true", help="keep the crawl folder and logs")
+    parser.add_argument("--json", type=Path, help="also write the report as JSON here")
+    args = parser.parse_args(argv)
+    settings = dict(ADTRAIL_SETTINGS)
+    settings.update(item.split("=", 1) for item in args.set)
+    report = benchmark(args.domains, sample=args.sequential_sample, delay=args.delay, concurrency=args.concurrency,
+                       work=args.work, settings=settings, keep=args.keep)
+    print(format_report(report))
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
