@@ -254,6 +254,23 @@ def command_import_meta_report(args) -> int:
     return EXIT_FAILED if result.failed_files else EXIT_OK
 
 
+def command_import_linkedin(args) -> int:
+    """Load LinkedIn Ad Library pages the user saved (results or detail pages) as source linkedin_ad_library."""
+    from spiders.linkedin_saved_pages import write_import_crawl
+
+    config = load_config(args.config)
+    db_path = Path(args.db) if args.db else config.db_path
+    try:
+        folder = write_import_crawl([Path(name) for name in args.files], config.crawl_root)
+    except FileNotFoundError as error:
+        raise UserError(str(error)) from None
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    if manifest["error"]:
+        progress(f"linkedin_ad_library: REFUSED {manifest['error']}")
+    load_and_publish(db_path, [folder], _as_of(args.as_of))
+    return EXIT_FAILED if manifest["counts"]["files_refused"] else EXIT_OK
+
+
 def _complete_and_publish(con, snapshot_id: int) -> None:
     from warehouse import publish, snapshots
 
@@ -426,6 +443,12 @@ def build_parser() -> argparse.ArgumentParser:
     meta_report.add_argument("--db", help="warehouse file (default: $ADTRAIL_DB or the configuration's)")
     meta_report.add_argument("--as-of", help="the date the snapshot stands for (default: today)")
     meta_report.set_defaults(run=command_import_meta_report)
+    linkedin = import_actions.add_parser(
+        "linkedin", help="LinkedIn Ad Library pages saved from a browser (search results or ad detail pages)")
+    linkedin.add_argument("files", nargs="+", metavar="FILE")
+    linkedin.add_argument("--db", help="warehouse file (default: $ADTRAIL_DB or the configuration's)")
+    linkedin.add_argument("--as-of", help="the date the snapshot stands for (default: today)")
+    linkedin.set_defaults(run=command_import_linkedin)
 
     entities_command = commands.add_parser("entities", help="advertisers across platforms: review name matches")
     entities_actions = entities_command.add_subparsers(dest="entities_command", required=True, metavar="ACTION")
