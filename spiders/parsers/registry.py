@@ -58,6 +58,16 @@ def parse_youtube_video_info(path: Path) -> Iterator[dict]:
                                                          source="youtube_monetisation"))
 
 
+def parse_linkedin_ad(path: Path) -> Iterator[dict]:
+    """A saved LinkedIn Ad Library page: a results page's cards, or a detail page's whole ad."""
+    from spiders.linkedin_saved_pages import page_url
+    from spiders.parsers import linkedin_ad_library
+
+    body = path.read_bytes()
+    provenance = file_provenance(path, body, item_kind="linkedin_ad", source="linkedin_ad_library")
+    yield from linkedin_ad_library.parse_page(body, provenance, url=page_url(path, body))[0]
+
+
 PARSERS: dict[str, Callable[[Path], Iterator[dict]]] = {
     "ads-txt": ads_txt.parse_ads_txt_file,  # domain from the file name (bild.de_ads.txt, bild.de/ads.txt) or "unknown"
     "app-ads-txt": ads_txt.parse_app_ads_txt_file,
@@ -75,4 +85,5 @@ PARSERS: dict[str, Callable[[Path], Iterator[dict]]] = {
     "sellers-json": sellers_json.parse_file,  # one sellers.json: each seller, then the file's facts or error
     "easylist": easylist.parse_file,  # EasyList: rule counts, then each ||host^ ad-server rule
     "tiktok-ads": tiktok.parse_file,  # a saved Commercial Content API answer: ad query, ad detail or commercial content
+    "linkedin-ad": parse_linkedin_ad,  # a saved LinkedIn Ad Library results or detail page
 }
