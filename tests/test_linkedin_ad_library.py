@@ -200,3 +200,34 @@ def test_login_wall_stops_with_a_clear_error_and_keeps_what_was_fetched(tmp_path
     kept = items_of(tmp_path / "crawl")
     assert {i["ad_id"] for i in kept if i["page_kind"] == "detail"} == set(DETAIL_IDS[:2])
     assert "start=2" in outcome.manifest["cursor"]  # a rerun continues at the walled page
+
+
+# ---- pages saved by hand: adtrail import linkedin
+
+@pytest.mark.slow
+def test_import_of_saved_pages_loads_and_refuses_a_login_wall(tmp_path):
+    import shutil
+    import subprocess
+    import sys
+
+    saved = tmp_path / "saved"
+    saved.mkdir()
+    for name in ("search_page1.html", "detail_512345678.html", "authwall.html"):
+        shutil.copy(FIXTURES / name, saved / name)
+    project = Path(__file__).resolve().parents[1]
+    command = [sys.executable, "-m", "cli", "import", "linkedin", *sorted(map(str, saved.iterdir())),
+               "--db", str(tmp_path / "adtrail.duckdb")]
+    env = {"PATH": "/usr/bin:/bin", "ADTRAIL_CRAWL_ROOT": str(tmp_path / "crawls")}
+    outcome = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True, timeout=300)
+    assert outcome.returncode == 1, outcome.stderr  # a refused file: exit 1, the others loaded
+    assert "REFUSED authwall.html" in outcome.stderr
+    con = db.connect(tmp_path / "adtrail.duckdb")
+    rows = con.execute("SELECT ad_key, page_kind, payer FROM raw_linkedin_ad ORDER BY ad_key").fetchall()
+    # The detail page wins over the card of the same ad; the other card is kept.
+    assert rows == [("512345678", "detail", "Europa Civic Forum e.V."), ("523456789", "search_card", None)]
+    status, error = con.execute("SELECT status, error FROM snapshot_source WHERE source = 'linkedin_ad_library'"
+                                ).fetchone()
+    assert status == "complete" and "authwall.html" in error
+    con.close()
+    again = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True, timeout=300)
+    assert "nothing changed" in again.stderr
