@@ -22,17 +22,15 @@ Prints the steps' times as JSON, like ``bench.profile_load``. ``python -m bench.
 from __future__ import annotations
 
 import hashlib
-import json
 import sys
 import threading
-import time
-from contextlib import contextmanager
 from pathlib import Path
 
 from analysis.fx import install_fx_rule
+from bench.profile_load import StepClock
 from spiders.items import FIELDS, RAW_TABLE
 from warehouse import db, load, publish, snapshots
-from warehouse.core import CORE_BUILDERS, delete_core
+from warehouse.core import CORE_BUILDERS, ITEM_LINE_BUILDERS, delete_core
 from warehouse.crawl_folder import SECRET_IN_URL, CrawlFolderError, read_manifest
 from warehouse.lock import WarehouseLock
 
@@ -90,16 +88,15 @@ def _insert_checked(con, manifest, kind: str, snapshot_id: int, step) -> None:
               "long_credential": _LONG_CREDENTIAL, "where": str(manifest.crawl_dir)}
     with step(f"raw insert with the checks inline ({kind})"):
         con.execute(sql, params)
+    for number, statement in enumerate(ITEM_LINE_BUILDERS.get(kind, ()), 1):
+        table = statement.split("INSERT INTO", 1)[1].split()[0]
+        with step(f"every line again ({table}), as the loader"):
+            con.execute(statement.format(items=load._READ_ITEMS),
+                        {**load._read_json_params(manifest, kind), "snapshot_id": snapshot_id})
 
 
-def profile(crawl_dir: Path, db_path: Path) -> list[tuple[str, float]]:
-    steps: list[tuple[str, float]] = []
-
-    @contextmanager
-    def step(name: str):
-        started = time.perf_counter()
-        yield
-        steps.append((name, time.perf_counter() - started))
+def profile(crawl_dir: Path, db_path: Path, step: StepClock | None = None) -> None:
+    step = step or StepClock()
 
     with WarehouseLock(db_path):
         with step("connect, migrate, FX rule, begin, manifest"):
@@ -126,13 +123,12 @@ def profile(crawl_dir: Path, db_path: Path) -> list[tuple[str, float]]:
             snapshots.complete(con, snapshot_id)
         with step("publish (checkpoint, copy, fsync)"):
             publish.publish(con, snapshot_id)
-    return steps
 
 
 def main(argv: list[str]) -> int:
-    started = time.perf_counter()
-    steps = profile(Path(argv[0]), Path(argv[1]))
-    print(json.dumps({"steps": steps, "total": time.perf_counter() - started}))
+    clock = StepClock()
+    profile(Path(argv[0]), Path(argv[1]), clock)
+    print(clock.report())
     return 0
 
 

@@ -165,7 +165,8 @@ def _same_tables(first: Path, second: Path) -> bool:
     try:
         con.execute(f"ATTACH '{first}' AS a (READ_ONLY)")
         con.execute(f"ATTACH '{second}' AS b (READ_ONLY)")
-        for table in ("raw_meta_ads_archive", "core_ad", "core_ad_country_reach", "core_ad_payer"):
+        for table in ("raw_meta_ads_archive", "core_ad", "core_ad_country_reach", "core_ad_payer",
+                      "core_ad_country_query"):
             columns = "* EXCLUDE (loaded_at)" if table.startswith("raw_") else "*"
             prints = [con.execute(f"SELECT count(*), sum(hash(r)::HUGEINT) FROM (SELECT {columns} "
                                   f"FROM {side}.{table}) AS r").fetchall() for side in ("a", "b")]
@@ -202,11 +203,12 @@ def format_report(report: dict) -> str:
     for key, title in (("profile", "where adtrail load's time goes"),
                        ("proposal", "the load prototype's steps (bench/load_proposal.py)")):
         if key in report:
-            total = report[key]["total"]
-            lines += ["", f"{title}, timed in one process, {total:.2f} s in all:", "",
-                      f"| {'step':<52} | {'s':>8} | {'share':>6} |", f"|{'-' * 54}|{'-' * 9}:|{'-' * 7}:|"]
-            for name, seconds in report[key]["steps"]:
-                lines.append(f"| {name:<52} | {seconds:>8.2f} | {seconds / total:>6.1%} |")
+            total, total_cpu = report[key]["total"], report[key]["total_cpu"]
+            lines += ["", f"{title}, timed in one process: {total:.2f} s wall, {total_cpu:.2f} s CPU in all:", "",
+                      f"| {'step':<52} | {'wall s':>8} | {'CPU s':>8} | {'CPU share':>9} |",
+                      f"|{'-' * 54}|{'-' * 9}:|{'-' * 9}:|{'-' * 10}:|"]
+            for name, seconds, cpu in report[key]["steps"]:
+                lines.append(f"| {name:<52} | {seconds:>8.2f} | {cpu:>8.2f} | {cpu / total_cpu:>9.1%} |")
     return "\n".join(lines)
 
 

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from tests.crawl_factory import CLOCK_START, iso, write_crawl
 
-GENERATOR_VERSION = 1  # bump when items change, so a cached folder is made again
+GENERATOR_VERSION = 2  # bump when items change, so a cached folder is made again
 REPEAT_SHARE = 0.005
 SYNTHETIC_SHARE = 0.02
 OPEN_TOP_SHARE = 0.03
@@ -160,6 +160,7 @@ def _item(rng: random.Random, vocab: dict, pages: list, index: int, crawl_id: st
         "target_locations": record["target_locations"], "beneficiary_payers": pairs,
         "demographic_distribution": demographic, "delivery_by_region": region_share,
         "age_country_gender_reach_breakdown": breakdown, "record": record,
+        "query_country": country,  # the spider asks one country per query
     }
 
 

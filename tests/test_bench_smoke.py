@@ -60,7 +60,7 @@ def test_benchmark_at_small_scale_prints_its_report(tmp_path):
     assert report["same_tables_as_adtrail_load"] is True
     assert "the load prototype made the same raw and core rows as adtrail load: yes" in out
     assert report["ratio"] == pytest.approx(loaded["seconds"] / baseline["seconds"])
-    assert {name for name, _ in report["profile"]["steps"]} >= {"sha256 of items files", "commit"}
+    assert {name for name, _, _ in report["profile"]["steps"]} >= {"sha256 of items files", "commit"}
     assert not Path(report["run_dir"]).exists()  # the run's warehouses are removed unless --keep
 
 

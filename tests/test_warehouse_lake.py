@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -26,7 +27,7 @@ from warehouse.lock import WarehouseLock
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 GOOGLE_BUNDLES = {1: FIXTURES / "google_bundle" / "current", 2: FIXTURES / "google_bundle" / "older"}
 RATE_FILES = (FIXTURES / "fx" / "user-rates.csv", FIXTURES / "fx" / "eurofxref-hist-sample.csv")
-GOOGLE_MIGRATION = 50  # 050_google.sql: the raw_google_* tables
+META_COUNTRY_MIGRATION = 65  # 065_meta_country.sql: query_country, core_ad_country_query
 
 
 def write_google_crawl(crawl_dir: Path, week: int, *, failed: bool = False) -> Path:
@@ -57,7 +58,7 @@ def write_google_crawl(crawl_dir: Path, week: int, *, failed: bool = False) -> P
     return crawl_dir
 
 
-def load_week(db_path: Path, root: Path, week: int, *, upto: int | None = None) -> int:
+def load_week(db_path: Path, root: Path, week: int) -> int:
     """Load week ``week``'s crawls into a new snapshot and complete it, as the CLI does; returns its id.
     Weeks 1 to 3 carry a Google bundle (week 3's crawl failed, as did its Meta crawl)."""
     failed = week == 3
@@ -67,7 +68,7 @@ def load_week(db_path: Path, root: Path, week: int, *, upto: int | None = None) 
                        finish_reason="token_expired" if failed else "finished",
                        error="The Meta access token expired; set META_ACCESS_TOKEN and rerun" if failed else None)
     with WarehouseLock(db_path):
-        con = db.connect(db_path, upto=upto)
+        con = db.connect(db_path)
         try:
             install_fx_rule(con)
             if week == 1:
@@ -75,7 +76,7 @@ def load_week(db_path: Path, root: Path, week: int, *, upto: int | None = None) 
                     fx.import_rates_file(con, rate_file)
             snapshot_id = snapshots.begin_or_resume(con, CLOCK_START.date() + dt.timedelta(weeks=week - 1), "tests")
             load.load_crawl(con, snapshot_id, meta)
-            if week in (1, 2, 3) and db.schema_version(con) >= GOOGLE_MIGRATION:
+            if week in (1, 2, 3):
                 google = write_google_crawl(root / "crawls" / f"google_w{week}", week, failed=failed)
                 load_google.load_google_crawl(con, snapshot_id, google)
             snapshots.complete(con, snapshot_id)
@@ -259,26 +260,77 @@ def test_rebuild_refuses_a_lake_from_another_schema(original, tmp_path):
         rebuild_warehouse(lake_dir, tmp_path / "other.duckdb")
 
 
-def test_snapshots_exported_by_an_older_schema_rebuild_through_the_migrations(tmp_path):
-    """Snapshot 1 was loaded and exported before Google's migration; the warehouse was then upgraded and
-    snapshot 2 (with Google) exported alone. The lake holds both versions; the rebuild replays them."""
-    db_path = tmp_path / "data" / "adtrail.duckdb"
-    lake_dir = tmp_path / "lake"
-    load_week(db_path, tmp_path, 1, upto=GOOGLE_MIGRATION - 1)
-    lake.export_warehouse(db_path, lake_dir)
-    load_week(db_path, tmp_path, 2)  # connect migrates the warehouse first
-    lake.export_warehouse(db_path, lake_dir, snapshot_id=2)
-    con = duckdb.connect()
-    exported = dict(con.execute(
-        f"SELECT snapshot_id, max(version) FROM "
-        f"{lake.read_partitions(lake.partition_files(lake_dir, 'schema_version', [1, 2]))} GROUP BY 1").fetchall())
-    con.close()
-    latest = max(m.version for m in db.available_migrations())
-    before_google = max(m.version for m in db.available_migrations() if m.version < GOOGLE_MIGRATION)
-    assert exported == {1: before_google, 2: latest}
-    assert not list((lake_dir / "raw_google_creative_stats").glob("*/snapshot_id=1"))
+def export_as_of_version(lake_dir: Path, snapshot_id: int, version: int) -> None:
+    """Make a snapshot's partitions what an adtrail at migration ``version`` would have exported: its
+    migration list cut there, tables made later left out, columns added later dropped. (The loader of
+    today cannot load into an older schema, so an old export is made by taking today's apart.)"""
+    old = duckdb.connect()
+    db.migrate(old, upto=version)
+    columns = {table: [c for (c,) in old.execute(f"SELECT column_name FROM duckdb_columns() WHERE table_name = "
+                                                  f"'{table}' AND column_name <> 'snapshot_id' ORDER BY column_index")
+                       .fetchall()] for (table,) in old.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    keep = {"schema_version": f"WHERE version <= {version}",
+            "table_rows": f"WHERE table_name IN ({', '.join(repr(t) for t in columns)})"}
+    for folder in lake_dir.glob(f"*/snapshot_date=*/snapshot_id={snapshot_id}"):
+        table = folder.parent.parent.name
+        if table not in columns and table not in keep:
+            shutil.rmtree(folder)
+            continue
+        for file in folder.glob("*.parquet"):
+            rewritten = file.with_name("old_" + file.name)
+            select = f"SELECT * FROM read_parquet('{file}') {keep[table]}" if table in keep else \
+                f"SELECT {', '.join(columns[table])} FROM read_parquet('{file}')"
+            old.execute(f"COPY ({select}) TO '{rewritten}' (FORMAT parquet)")
+            file.unlink()
+    old.close()
 
+
+def test_a_snapshot_exported_by_an_older_schema_rebuilds_through_the_migrations(original, tmp_path):
+    """Snapshot 1 in the lake as exported before migration 065 (no query_country, no core_ad_country_query);
+    the others as of today. The rebuild migrates to 064's version, restores snapshot 1, migrates on, restores
+    the rest, and rebuilds core: all equal to the original but what the old export did not hold."""
+    lake_dir = tmp_path / "lake"
+    lake.export_warehouse(original, lake_dir)
+    before = max(m.version for m in db.available_migrations() if m.version < META_COUNTRY_MIGRATION)
+    export_as_of_version(lake_dir, 1, before)
     from warehouse.lake_rebuild import rebuild_warehouse
     rebuilt = tmp_path / "rebuilt.duckdb"
     rebuild_warehouse(lake_dir, rebuilt)
-    assert differences(db_path, rebuilt) == {}
+
+    con = duckdb.connect()
+    con.execute(f"ATTACH '{original}' AS a (READ_ONLY)")
+    con.execute(f"ATTACH '{rebuilt}' AS b (READ_ONLY)")
+    def only(first, second, table, columns="*", where="true"):
+        return con.execute(f"SELECT count(*) FROM (SELECT {columns} FROM {first}.{table} WHERE {where} EXCEPT ALL "
+                           f"SELECT {columns} FROM {second}.{table} WHERE {where})").fetchone()[0]
+    differing = {name for name, _ in differences(original, rebuilt).items()}
+    assert differing == {"raw_meta_ads_archive", "core_ad_country_query"}
+    # snapshot 1's raw rows: all there, without the column the old schema lacked
+    for first, second in (("a", "b"), ("b", "a")):
+        assert only(first, second, "raw_meta_ads_archive", "* EXCLUDE (query_country)") == 0
+        assert only(first, second, "raw_meta_ads_archive", where="snapshot_id <> 1") == 0
+        assert only(first, second, "core_ad_country_query", where="snapshot_id <> 1") == 0
+    assert con.execute("SELECT count(*) FROM b.raw_meta_ads_archive WHERE snapshot_id = 1 "
+                       "AND query_country IS NOT NULL").fetchone()[0] == 0
+    assert con.execute("SELECT count(*) FROM a.core_ad_country_query WHERE snapshot_id = 1").fetchone()[0] > 0
+    assert con.execute("SELECT count(*) FROM b.core_ad_country_query WHERE snapshot_id = 1").fetchone()[0] == 0
+    assert con.execute("SELECT max(version) FROM b.schema_version").fetchone()[0] == max(
+        m.version for m in db.available_migrations())
+    con.close()
+
+
+def test_a_source_without_a_builder_gets_its_derived_rows_as_exported(original, tmp_path, monkeypatch):
+    """When no builder here remakes a source's core (its loader derives it inside the load), the rebuild
+    restores what was exported for it, says so, and the warehouse is still whole."""
+    from warehouse import lake_rebuild
+
+    lake_dir = tmp_path / "lake"
+    lake.export_warehouse(original, lake_dir)
+    builders = lake_rebuild._builders()
+    monkeypatch.setattr(lake_rebuild, "_builders",
+                        lambda: {t: b for t, b in builders.items() if b is not lake_rebuild._rebuild_google})
+    result = lake_rebuild.rebuild_warehouse(lake_dir, tmp_path / "rebuilt.duckdb")
+    assert result.restored_as_exported == ["google_political_bundle (snapshot 1)",
+                                           "google_political_bundle (snapshot 2)"]
+    assert "restored as exported" in result.message
+    assert differences(original, tmp_path / "rebuilt.duckdb") == {}

@@ -7,11 +7,13 @@ Polars or Spark read it as tables::
 
 for every ``raw_*`` table of the catalog (found there, so a source added by a new migration comes along),
 the core tables the loader fills from every item line rather than from raw (``warehouse.core.ITEM_LINE_TABLES``:
-a rebuild from raw cannot remake them), ``snapshot_source``, ``schema_version`` (the migrations applied when the snapshot was exported, with their
-sha256), ``table_rows`` (the rows every snapshot-keyed table held for it, raw and derived, so a rebuild can
-prove it made the same warehouse) and ``snapshot`` itself. The partition columns live in the path, not in
-the files. Tables that belong to no snapshot (exchange rates and the FX rule) are copied whole to
-``reference/<table>/data_0.parquet`` at every export.
+a rebuild from raw cannot remake them), ``snapshot_source``, ``schema_version`` (the migrations applied when
+the snapshot was exported, with their sha256), ``table_rows`` (the rows every snapshot-keyed table held for
+it, so a rebuild can tell a lost file) and ``snapshot`` itself. The tables derived from raw (core, Google's
+observations) go too, though a rebuild remakes them: the rebuild compares what it made with them, and
+restores them for a source whose loader has no builder separate from its load. The partition columns live
+in the path, not in the files. Tables that belong to no snapshot (exchange rates, the FX rule, the
+warehouse's label) are copied whole to ``reference/<table>/data_0.parquet`` at every export.
 
 An export writes everything to a staging folder inside the lake first, then swaps each snapshot's
 partitions in, ``snapshot`` last: a snapshot is in the lake once its ``snapshot`` partition is, and a rebuild
@@ -58,7 +60,13 @@ class Catalog:
 
     @property
     def per_snapshot(self) -> tuple[str, ...]:
+        """Restored as they were exported."""
         return (SNAPSHOT_SOURCE_TABLE, *self.raw, *self.carried)
+
+    @property
+    def exported(self) -> tuple[str, ...]:
+        """Every snapshot-keyed table but ``snapshot`` itself (written last)."""
+        return (*self.per_snapshot, *self.derived)
 
 
 @dataclass
@@ -168,7 +176,7 @@ def export_snapshots(con: duckdb.DuckDBPyConnection, lake_dir: str | os.PathLike
     result = ExportResult(lake_dir, sorted(dates))
     try:
         params = {"ids": sorted(dates)}
-        for table in (*catalog.per_snapshot, SNAPSHOT_TABLE):
+        for table in (*catalog.exported, SNAPSHOT_TABLE):
             result.rows[table] = _copy_partitioned(con, staging, table, f"""
                 SELECT t.*, s.as_of AS snapshot_date
                 FROM {table} AS t JOIN snapshot AS s ON s.snapshot_id = t.snapshot_id

@@ -12,8 +12,10 @@ failed rebuild leaves nothing that looks like a warehouse. Steps:
    snapshot id sequence (the next snapshot gets the next id).
 4. Rebuild what is derived from raw with the loaders' own builders: ``warehouse.core.build_core`` per
    (snapshot, source, item kind), and Google's observations and core rows per (snapshot, source). The
-   marts are views over these, so they follow.
-5. Check every table's rows per snapshot against the counts the export recorded.
+   marts are views over these, so they follow. A source whose loader derives core inside its load, with
+   no builder of its own (Snap's, for now), gets its derived rows back as exported, and the result says so.
+5. Check every table's rows per snapshot against the counts the export recorded, and the derived rows
+   against the exported ones (count and an order-free sum of row hashes).
 6. Rename it into place and publish the newest snapshot, so the app can read it at once.
 """
 
@@ -28,7 +30,7 @@ import duckdb
 from spiders.items import RAW_TABLE
 from spiders.parsers import google_bundle
 from warehouse import db, lake, publish, snapshots
-from warehouse.core import CORE_TABLES, ITEM_LINE_TABLES, build_core, delete_core
+from warehouse.core import CORE_BUILDERS, CORE_TABLES, ITEM_LINE_TABLES, build_core, delete_core
 from warehouse.lake import LakeError, read_partitions
 from warehouse.lock import WarehouseLock
 
@@ -42,13 +44,16 @@ class RebuildResult:
     schema_version: int
     rows: dict[str, int] = field(default_factory=dict)  # table -> rows in the new warehouse
     published: Path | None = None  # the read-only copy of the newest complete snapshot
+    restored_as_exported: list[str] = field(default_factory=list)  # sources whose core no builder here remakes
 
     @property
     def message(self) -> str:
         ids = ", ".join(str(i) for i in self.snapshot_ids)
         return (f"rebuilt {self.db_path} from the lake: snapshot(s) {ids}, schema version {self.schema_version}, "
                 f"{sum(n for t, n in self.rows.items() if t.startswith('raw_'))} raw rows, "
-                f"{self.rows.get('core_ad', 0)} core ads; published {self.published.name if self.published else 'nothing'}")
+                f"{self.rows.get('core_ad', 0)} core ads; published {self.published.name if self.published else 'nothing'}"
+                + (f"; core of {', '.join(self.restored_as_exported)} restored as exported (no builder separate "
+                   "from its loader)" if self.restored_as_exported else ""))
 
 
 def rebuild_warehouse(lake_dir: str | os.PathLike, db_path: str | os.PathLike) -> RebuildResult:
@@ -120,15 +125,15 @@ def _rebuild_into(lake_dir: Path, partial: Path, snapshot_ids: list[int]) -> Reb
         _restore_reference(con, lake_dir)
         max_id = max(snapshot_ids)
         con.execute(f"SELECT count(nextval('snapshot_id_seq')) FROM range({int(max_id)})")
-        _rebuild_derived(con)
-        _check_rows(con, lake_dir, snapshot_ids, current=[i for i in by_version.get(db.schema_version(con), [])])
+        restored = _rebuild_derived(con, lake_dir)
+        _check(con, lake_dir, snapshot_ids, current=by_version.get(db.schema_version(con), []))
         catalog = lake.read_catalog(con)
         rows = {table: db.fetch_one(con, f"SELECT count(*) FROM {table}")[0]
-                for table in (*catalog.per_snapshot, *catalog.derived, *catalog.reference)}
+                for table in (*catalog.exported, *catalog.reference)}
         con.execute("CHECKPOINT")
     finally:
         con.close()
-    return RebuildResult(partial, snapshot_ids, lake_version, rows)
+    return RebuildResult(partial, snapshot_ids, lake_version, rows, restored_as_exported=restored)
 
 
 def _exported_migrations(con, lake_dir: Path, snapshot_ids: list[int]) -> dict[int, dict[int, tuple[str, str]]]:
@@ -194,8 +199,12 @@ def _restore_reference(con, lake_dir: Path) -> None:
 # ---------------------------------------------------------------- derived tables
 
 
-def _rebuild_derived(con) -> None:
-    """Core (and Google's observations) for every (snapshot, source), by the raw tables holding its rows."""
+def _rebuild_derived(con, lake_dir: Path) -> list[str]:
+    """Core (and Google's observations) for every (snapshot, source), by the raw tables holding its rows.
+
+    A source whose raw tables have no builder here (its loader derives core inside its load) gets its
+    derived rows back as exported instead; returns those, as "source (snapshot N)".
+    """
     catalog = lake.read_catalog(con)
     builders = _builders()
     holding = " UNION ALL ".join(
@@ -203,22 +212,33 @@ def _rebuild_derived(con) -> None:
     pairs: dict[tuple[int, str], set[str]] = {}
     for snapshot_id, source, table in con.execute(holding + " ORDER BY ALL").fetchall():
         pairs.setdefault((snapshot_id, source), set()).add(table)
+    restored = []
     for (snapshot_id, source), tables in sorted(pairs.items()):
-        unknown = sorted(t for t in tables if t not in builders)
-        if unknown:
-            raise LakeError(f"no core builder is known for raw table(s) {unknown} (snapshot {snapshot_id}, "
-                            f"source {source}): this adtrail cannot rebuild them; use a newer version")
+        if any(t not in builders for t in tables):
+            _restore_derived(con, lake_dir, catalog, snapshot_id, source)
+            restored.append(f"{source} (snapshot {snapshot_id})")
+            continue
         # the core tables made from item lines were restored from the lake, like raw: kept
         delete_core(con, snapshot_id, source, tables=tuple(t for t in CORE_TABLES if t not in ITEM_LINE_TABLES))
         for build in dict.fromkeys(builders[t] for t in sorted(tables)):
             build(con, snapshot_id, source)
+    return restored
+
+
+def _restore_derived(con, lake_dir: Path, catalog: lake.Catalog, snapshot_id: int, source: str) -> None:
+    for table in catalog.derived:
+        files = lake.partition_files(lake_dir, table, [snapshot_id])
+        if files:
+            con.execute(f"INSERT INTO {table} BY NAME SELECT * EXCLUDE (snapshot_date) FROM {read_partitions(files)} "
+                        "WHERE source = $source", {"source": source})
 
 
 def _builders() -> dict:
     """raw table -> function(con, snapshot_id, source) rebuilding what the loader derived from it."""
     builders = {}
     for kind, table in RAW_TABLE.items():
-        builders[table] = lambda con, snapshot_id, source, kind=kind: build_core(con, kind, snapshot_id, source)
+        if kind in CORE_BUILDERS:
+            builders[table] = lambda con, snapshot_id, source, kind=kind: build_core(con, kind, snapshot_id, source)
     for kind in (*google_bundle.KINDS, google_bundle.OTHER):
         builders[kind.table] = _rebuild_google
     return builders
@@ -247,22 +267,31 @@ def _rebuild_google(con, snapshot_id: int, source: str) -> None:
                 [snapshot_id, source])
 
 
-def _check_rows(con, lake_dir: Path, snapshot_ids: list[int], current: list[int]) -> None:
-    """Every raw table's rows per snapshot as exported; derived ones too, for snapshots exported by this
-    schema version (an older adtrail's core builder may rightly have made other rows)."""
+def _check(con, lake_dir: Path, snapshot_ids: list[int], current: list[int]) -> None:
+    """The rows of every table per snapshot as exported (a lost file shows); for the snapshots exported by
+    this schema version, the derived tables' rows themselves, by count and an order-free sum of row hashes
+    (an older adtrail's core builder may rightly have made other rows)."""
     files = lake.partition_files(lake_dir, lake.ROWS_TABLE, snapshot_ids)
     if len({f.parent for f in files}) != len(snapshot_ids):
         raise LakeError(f"{lake_dir}: a snapshot has no table_rows partition: the export was incomplete; export "
                         "it again")
     expected = con.execute(f"SELECT snapshot_id, table_name, layer, row_count FROM {read_partitions(files)}").fetchall()
-    tables = set(lake.read_catalog(con).per_snapshot + lake.read_catalog(con).derived)
+    catalog = lake.read_catalog(con)
     wrong = []
-    for snapshot_id, table, layer, count in expected:
-        if table not in tables or (layer == "derived" and snapshot_id not in current):
+    for snapshot_id, table, layer, count in sorted(expected):
+        if table not in catalog.exported or (layer == "derived" and snapshot_id not in current):
             continue
         got = db.fetch_one(con, f"SELECT count(*) FROM {table} WHERE snapshot_id = ?", [snapshot_id])[0]
         if got != count:
             wrong.append(f"{table} of snapshot {snapshot_id}: {got} rows, exported {count}")
+        elif layer == "derived" and count:
+            exported = read_partitions(lake.partition_files(lake_dir, table, [snapshot_id]))
+            made = db.fetch_one(con, f"SELECT sum(hash(r)::HUGEINT) FROM (SELECT * EXCLUDE (snapshot_id) FROM {table} "
+                                     "WHERE snapshot_id = ?) AS r", [snapshot_id])[0]
+            kept = db.fetch_one(con, f"SELECT sum(hash(r)::HUGEINT) FROM (SELECT * EXCLUDE (snapshot_id, "
+                                     f"snapshot_date) FROM {exported}) AS r")[0]
+            if made != kept:
+                wrong.append(f"{table} of snapshot {snapshot_id}: the rows rebuilt from raw differ from those exported")
     if wrong:
         raise LakeError(f"{lake_dir}: the rebuilt warehouse differs from the one exported: {'; '.join(wrong[:5])}. "
                         "Nothing was written; export the snapshots again, or report it")
