@@ -36,7 +36,8 @@ def ad(con, snapshot_id: int, platform: str, ad_key: str, *, countries: dict | N
     names = ", ".join(row)
     con.execute(f"INSERT INTO core_ad ({names}) VALUES ({', '.join('?' for _ in row)})", list(row.values()))
     for country, reach in (countries or {}).items():
-        con.execute("INSERT INTO core_ad_country_reach VALUES (?, ?, ?, ?, ?, ?)",
+        con.execute("INSERT INTO core_ad_country_reach (snapshot_id, platform, ad_key, country, reach, source) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
                     [snapshot_id, platform, ad_key, country, reach, SOURCES[platform]])
     for payer, beneficiary in payers:
         con.execute("INSERT INTO core_ad_payer (snapshot_id, platform, ad_key, payer_name, beneficiary_name, "
