@@ -17,15 +17,19 @@ from config import Config
 
 DEMO_DB = Path("data/demo/adtrail.duckdb")
 # The sources the demo world serves; every other source stays untouched (never the real internet).
-DEMO_SOURCES = ["meta_ads_archive", "google_political_bundle", "fx_ecb", "fx_worldbank", "snap_political"]
+DEMO_SOURCES = ["meta_ads_archive", "google_political_bundle", "fx_ecb", "fx_worldbank", "snap_political",
+                "ads_txt", "sellers_json", "youtube_monetisation"]
 # The demo server checks that a token is sent and echoes it in paging links like Meta does, so the
 # redaction of secrets is exercised on every demo run. It is not a real credential.
 DEMO_TOKEN = "demo-token|not-a-secret"
 
 
 def demo_config(endpoint: str, countries: list[str], crawl_root: Path, bundle_url: str | None = None,
-                fx_urls: dict[str, str] | None = None, snap: tuple[str, int] | None = None) -> Config:
-    config = Config(path=None)
+                fx_urls: dict[str, str] | None = None, snap: tuple[str, int] | None = None,
+                monetisation=None) -> Config:
+    from demo.monetisation_config import DemoConfig, configure_monetisation
+
+    config = DemoConfig(path=None)
     config.values["warehouse"]["crawl_dir"] = str(crawl_root)
     source = config.values["sources"]["meta_ads_archive"]
     source.update(endpoint=endpoint, countries=countries, page_limit=500)
@@ -35,6 +39,8 @@ def demo_config(endpoint: str, countries: list[str], crawl_root: Path, bundle_ur
         config.values["sources"][fx_source]["endpoint"] = fx_url
     if snap:  # (URL template with {year}, the demo year): demo/snap_world.py's file
         config.values["sources"]["snap_political"].update(endpoint=snap[0], first_year=snap[1])
+    if monetisation:  # (MonetisationWorld, DemoSiteServer): demo/monetisation_world.py's sites, apps, channels
+        configure_monetisation(config, *monetisation)
     config.values["crawl"].update(backoff_base_seconds=0.5, backoff_max_seconds=5.0)
     return config
 
@@ -45,6 +51,8 @@ def run_demo(*, db_path: Path | None = None, open_app: bool = True, week: int | 
     from demo.bulk_server import BundleServer
     from demo.fx_world import ECB_PATH, WORLDBANK_PATH, generate_fx_files
     from demo.google_bundle_files import generate_google_bundle
+    from demo.monetisation_world import generate_monetisation_world
+    from demo.site_server import DemoSiteServer
     from demo.server import GraphApiServer
     from demo.snap_world import FILE_PATH as SNAP_PATH, generate_snap_file
     from demo.world import DEMO_START, generate_world
@@ -71,14 +79,16 @@ def run_demo(*, db_path: Path | None = None, open_app: bool = True, week: int | 
     bundle = generate_google_bundle(week)
     rates = generate_fx_files()
     snap = generate_snap_file(as_of, world.countries)
+    monetisation = generate_monetisation_world()
     with GraphApiServer(world) as server, BundleServer(bundle.zip_bytes, last_modified=bundle.last_modified) as store, \
             BundleServer(rates.ecb_zip, last_modified=rates.last_modified, path=ECB_PATH) as ecb, \
             BundleServer(rates.worldbank_zip, last_modified=rates.last_modified, path=WORLDBANK_PATH) as worldbank, \
             BundleServer(snap.zip_bytes, last_modified=snap.last_modified,
-                         path=SNAP_PATH.format(year=snap.year)) as snap_store:
+                         path=SNAP_PATH.format(year=snap.year)) as snap_store, \
+            DemoSiteServer(monetisation.routes(), db_path.parent / "demo-tls") as sites:
         config = demo_config(server.url, world.countries, db_path.parent / "crawls", store.url,
                              {"fx_ecb": ecb.url, "fx_worldbank": worldbank.url},
-                             (snap_store.url.replace(f"/{snap.year}/", "/{year}/"), snap.year))
+                             (snap_store.url.replace(f"/{snap.year}/", "/{year}/"), snap.year), (monetisation, sites))
         snapshot_id = run_snapshot(config, db_path, as_of, env=env, sources=DEMO_SOURCES)
 
     from warehouse.publish import open_published
@@ -109,3 +119,6 @@ def print_summary(con, snapshot_id: int, run_query, out=sys.stdout) -> None:
         print("  changes since the previous snapshot:", file=out)
         for row in changes:
             print(f"    {row['change']}: {row['ads']}", file=out)
+    from demo.monetisation_config import print_monetisation_summary
+
+    print_monetisation_summary(con, snapshot_id, out)
