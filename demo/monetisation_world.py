@@ -169,8 +169,8 @@ def _videos() -> list[DemoVideo]:
 def _sellers_json(declared: list[tuple[str, str, str, str]], sites: list[DemoSite]) -> dict[str, dict]:
     """Each ad system's sellers.json from the accounts the files declare (domain -> (system, id, relationship))."""
     sellers: dict[str, dict[str, dict]] = {system: {} for system in SELLERS_JSON_SYSTEMS}
-    missing_google = {s.domain for s in sites if s.kind == "news"}
-    missing_google = set(sorted(missing_google)[:2])  # two sites' own Google ids are not in Google's file
+    # two served news sites' own Google ids are not in Google's file (seller_missing)
+    missing_google = set(sorted(s.domain for s in sites if s.kind == "news" and s.serves == "file")[:2])
     for domain, system, seller_id, relationship in declared:
         if system not in sellers or seller_id in sellers[system]:
             continue
