@@ -39,10 +39,13 @@ from bench import ads_txt_site as site
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_VS_SEQUENTIAL, TARGET_VS_ASYNCIO = 10.0, 0.5
-# The spider's own defaults are polite for the open web (64 requests at once, AutoThrottle starting at 1 s
-# between a host's requests, an fsync per finished site). For the bench: more sites at once and no start delay;
-# still one request at a time per host, robots.txt read first, AutoThrottle on.
-ADTRAIL_SETTINGS = {"CONCURRENT_REQUESTS": "512", "AUTOTHROTTLE_START_DELAY": "0", "DOWNLOAD_DELAY": "0"}
+# The spider's own defaults are for the open web (64 requests at once, AutoThrottle starting at 1 s between a
+# host's requests, an fsync per finished site, Scrapy's per-host scheduler queues, which under JOBDIR are a
+# directory made and removed per host). For the bench: more sites at once, no start delay, flush without fsync
+# per site, one scheduler queue; still one request at a time per host, robots.txt read first, AutoThrottle on.
+ADTRAIL_SETTINGS = {"CONCURRENT_REQUESTS": "512", "AUTOTHROTTLE_START_DELAY": "0", "DOWNLOAD_DELAY": "0",
+                    "ADTRAIL_FSYNC_EACH_PAGE": "False",
+                    "SCHEDULER_PRIORITY_QUEUE": "scrapy.pqueues.ScrapyPriorityQueue"}
 
 
 def _env() -> dict:
@@ -143,6 +146,9 @@ def benchmark(domains: int, *, sample: int, delay: float, concurrency: int, work
             child.pop("output", None)
             check(variant, result, stats, expected(indices))
             report["runs"][variant] = {**result, **child, "server_cpu_seconds": stats["server_cpu_seconds"],
+                                       "max_in_flight": stats["max_in_flight"],
+                                       # requests x delay / wall: how many were waiting at the server on average
+                                       "mean_in_flight": round(stats["requests"] * delay / child["wall_seconds"], 1),
                                        "sites_per_second": round(len(indices) / child["wall_seconds"], 1)}
     finally:
         server.terminate()
@@ -165,12 +171,12 @@ def format_report(report: dict) -> str:
              f"asyncio: at most {report['concurrency']} sites at once; adtrail settings passed: "
              + ", ".join(f"{k}={v}" for k, v in report["adtrail_settings"].items()), "",
              f"| {'client':<10} | {'sites':>7} | {'records':>9} | {'wall s':>8} | {'CPU s':>7} | {'peak MiB':>8} | "
-             f"{'sites/s':>8} | {'server CPU s':>12} |",
-             f"|{'-' * 12}|{'-' * 8}:|{'-' * 10}:|{'-' * 9}:|{'-' * 8}:|{'-' * 9}:|{'-' * 9}:|{'-' * 13}:|"]
+             f"{'sites/s':>8} | {'server CPU s':>12} | {'in flight mean/max':>18} |",
+             f"|{'-' * 12}|{'-' * 8}:|{'-' * 10}:|{'-' * 9}:|{'-' * 8}:|{'-' * 9}:|{'-' * 9}:|{'-' * 13}:|{'-' * 19}:|"]
     for name, run in runs.items():
         lines.append(f"| {name:<10} | {run['sites']:>7,} | {run['records']:>9,} | {run['wall_seconds']:>8.2f} | "
                      f"{run['cpu_seconds']:>7.2f} | {run['peak_rss_mib']:>8.1f} | {run['sites_per_second']:>8.1f} | "
-                     f"{run['server_cpu_seconds']:>12.2f} |")
+                     f"{run['server_cpu_seconds']:>12.2f} | {run['mean_in_flight']:>9.1f} / {run['max_in_flight']:>6} |")
     sequential_all = report["domains"] / runs["sequential"]["sites_per_second"]
     lines += ["", f"sequential at {report['domains']:,} sites, extrapolated: {sequential_all / 60:.1f} minutes",
               f"adtrail's crawl alone (manifest started_at..finished_at, no process start-up): "

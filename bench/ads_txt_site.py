@@ -91,7 +91,8 @@ class Site:
 
     def reset(self) -> None:
         self.counts = {"requests": 0, "robots_txt": 0, "ads_txt": 0, "ads_txt_disallowed": 0, "other": 0,
-                       "unknown_host": 0, "ads_before_robots": 0}
+                       "unknown_host": 0, "ads_before_robots": 0, "max_in_flight": 0}
+        self.in_flight = 0
         self.robots_asked: set[str] = set()
         self.cpu_at_reset = time.process_time()
 
@@ -139,7 +140,10 @@ async def serve(count: int, delay: float) -> None:
                         site.reset()
                     writer.write(_response(200, "application/json", body))
                 else:
-                    await asyncio.sleep(delay)  # every site answers after the same fixed delay
+                    site.in_flight += 1  # requests waiting out their delay: how much the client overlaps
+                    site.counts["max_in_flight"] = max(site.counts["max_in_flight"], site.in_flight)
+                    await asyncio.sleep(delay)
+                    site.in_flight -= 1  # every site answers after the same fixed delay
                     host = headers.get("host", "").rsplit(":", 1)[0].lower()
                     writer.write(_response(*site.answer(host, target.split("?")[0])))
                 await writer.drain()
