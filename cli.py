@@ -113,14 +113,16 @@ def _begin(con, as_of: dt.date) -> int:
         raise
 
 
-def _load_complete_publish(con, snapshot_id: int, crawl_dirs: list[Path]) -> None:
-    """Load each crawl folder, complete the snapshot and publish it. Closes ``con``."""
+def _load_complete_publish(con, snapshot_id: int, crawl_dirs: list[Path], imports=()) -> None:
+    """Load each crawl folder, run each import (``import(con, snapshot_id)`` returning a load result, e.g.
+    Meta report files), complete the snapshot and publish it. Closes ``con``."""
     from analysis.fx import install_fx_rule
     from warehouse import load, publish, snapshots
 
     try:
         install_fx_rule(con)
         results = [load.load_crawl(con, snapshot_id, crawl_dir, accept_unfinished=True) for crawl_dir in crawl_dirs]
+        results += [run_import(con, snapshot_id) for run_import in imports]
         for result in results:
             progress(result.message)
         if all(result.already_loaded for result in results) and snapshots.discard_if_empty(con, snapshot_id):
@@ -142,13 +144,14 @@ def command_load(args) -> int:
     return EXIT_OK
 
 
-def run_snapshot(config, db_path: Path, as_of: dt.date, *, sources=None, env=None) -> int:
+def run_snapshot(config, db_path: Path, as_of: dt.date, *, sources=None, env=None, imports=()) -> int:
     """Crawl every enabled source into the running snapshot's folders, load, complete, publish.
 
     A rerun after an interruption resumes the running snapshot: complete crawls are not fetched
     again, interrupted ones continue from their saved cursor. A source that stopped with an error
     (an expired token, retries exhausted) is loaded as failed and the snapshot completes without it;
-    a crawl that crashed leaves the snapshot running for the rerun to continue.
+    a crawl that crashed leaves the snapshot running for the rerun to continue. ``imports`` load files
+    into the same snapshot after the crawls (``import(con, snapshot_id)``, see _load_complete_publish).
     """
     from warehouse import db
     from warehouse.lock import WarehouseLock
@@ -170,7 +173,7 @@ def run_snapshot(config, db_path: Path, as_of: dt.date, *, sources=None, env=Non
                     raise UserError(f"{outcome.error} (snapshot {snapshot_id} stays open: "
                                     "run adtrail snapshot again to continue it)")
             crawl_dirs.append(crawl_dir)
-        _load_complete_publish(db.connect(db_path), snapshot_id, crawl_dirs)
+        _load_complete_publish(db.connect(db_path), snapshot_id, crawl_dirs, imports)
     return snapshot_id
 
 
