@@ -19,6 +19,7 @@ import duckdb
 import pytest
 
 import cli
+from analysis.entities import resolve as resolve_entities
 from analysis.fx import install_fx_rule
 from tests.crawl_factory import CLOCK_START, fixture_items, iso, scope_hash, write_crawl
 from warehouse import db, fx, lake, load, load_google, snapshots
@@ -80,6 +81,7 @@ def load_week(db_path: Path, root: Path, week: int) -> int:
                 google = write_google_crawl(root / "crawls" / f"google_w{week}", week, failed=failed)
                 load_google.load_google_crawl(con, snapshot_id, google)
             snapshots.complete(con, snapshot_id)
+            resolve_entities(con, snapshot_id)  # analysis results per snapshot: restored as exported
         finally:
             con.close()
     return snapshot_id
@@ -144,7 +146,8 @@ def test_export_then_rebuild_equals_the_original_table_by_table(original, tmp_pa
     # the comparison means something: every layer of the original is filled
     for table in ("snapshot", "snapshot_source", "raw_meta_ads_archive", "raw_google_creative_stats",
                   "raw_google_advertiser_geo_spend", "core_ad", "core_ad_payer", "core_ad_country_reach",
-                  "google_spend_observation", "google_spend_amount", "fx_rate", "fx_rule", "mart_ad"):
+                  "google_spend_observation", "google_spend_amount", "fx_rate", "fx_rule", "mart_ad",
+                  "entity", "entity_identifier", "entity_candidate"):
         assert counts[table] > 0, table
     assert differences(original, rebuilt) == {}
 
@@ -304,14 +307,16 @@ def test_a_snapshot_exported_by_an_older_schema_rebuilds_through_the_migrations(
         return con.execute(f"SELECT count(*) FROM (SELECT {columns} FROM {first}.{table} WHERE {where} EXCEPT ALL "
                            f"SELECT {columns} FROM {second}.{table} WHERE {where})").fetchone()[0]
     differing = {name for name, _ in differences(original, rebuilt).items()}
-    # and the views that read core_ad_country_query (migration 115)
+    # and the views that read core_ad_country_query (migration 115), and snapshot 1's entities (migration 110:
+    # an adtrail before 065 had none to export)
     assert differing == {"raw_meta_ads_archive", "core_ad_country_query", "ad_country_known",
-                         "mart_disclosure_coverage"}
+                         "mart_disclosure_coverage", "entity", "entity_identifier"}
     # snapshot 1's raw rows: all there, without the column the old schema lacked
     for first, second in (("a", "b"), ("b", "a")):
         assert only(first, second, "raw_meta_ads_archive", "* EXCLUDE (query_country)") == 0
         assert only(first, second, "raw_meta_ads_archive", where="snapshot_id <> 1") == 0
-        assert only(first, second, "core_ad_country_query", where="snapshot_id <> 1") == 0
+        for table in ("core_ad_country_query", "entity", "entity_identifier"):
+            assert only(first, second, table, where="snapshot_id <> 1") == 0
     assert con.execute("SELECT count(*) FROM b.raw_meta_ads_archive WHERE snapshot_id = 1 "
                        "AND query_country IS NOT NULL").fetchone()[0] == 0
     assert con.execute("SELECT count(*) FROM a.core_ad_country_query WHERE snapshot_id = 1").fetchone()[0] > 0
@@ -324,13 +329,13 @@ def test_a_snapshot_exported_by_an_older_schema_rebuilds_through_the_migrations(
 def test_a_source_without_a_builder_gets_its_derived_rows_as_exported(original, tmp_path, monkeypatch):
     """When no builder here remakes a source's core (its loader derives it inside the load), the rebuild
     restores what was exported for it, says so, and the warehouse is still whole."""
-    from warehouse import lake_rebuild
+    from warehouse import lake_derived, lake_rebuild
 
     lake_dir = tmp_path / "lake"
     lake.export_warehouse(original, lake_dir)
-    builders = lake_rebuild._builders()
-    monkeypatch.setattr(lake_rebuild, "_builders",
-                        lambda: {t: b for t, b in builders.items() if b is not lake_rebuild._rebuild_google})
+    builders = lake_derived.builders()
+    monkeypatch.setattr(lake_derived, "builders",
+                        lambda: {t: b for t, b in builders.items() if b is not lake_derived.rebuild_google})
     result = lake_rebuild.rebuild_warehouse(lake_dir, tmp_path / "rebuilt.duckdb")
     assert result.restored_as_exported == ["google_political_bundle (snapshot 1)",
                                            "google_political_bundle (snapshot 2)"]

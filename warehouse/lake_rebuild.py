@@ -8,12 +8,13 @@ failed rebuild leaves nothing that looks like a warehouse. Steps:
 2. Migrate to the oldest of those versions, insert the snapshots exported at it (``snapshot``,
    ``snapshot_source``, every raw table, the core tables made from item lines), migrate on to the next version, and so on, as a warehouse
    loaded over the years would have been; then to this adtrail's latest, as every open does.
-3. Restore the reference tables (exchange rates, FX rule), the ``applied_at`` of each migration, and the
-   snapshot id sequence (the next snapshot gets the next id).
+3. Restore the reference tables (exchange rates, FX rule, entity decisions), the ``applied_at`` of each
+   migration, and every sequence behind a column default (the next snapshot gets the next id).
 4. Rebuild what is derived from raw with the loaders' own builders: ``warehouse.core.build_core`` per
    (snapshot, source, item kind), and Google's observations and core rows per (snapshot, source). The
    marts are views over these, so they follow. A source whose loader derives core inside its load, with
    no builder of its own (Snap's, for now), gets its derived rows back as exported, and the result says so.
+   Snapshot tables no loader writes (analysis results: entities) are restored as exported.
 5. Check every table's rows per snapshot against the counts the export recorded, and the derived rows
    against the exported ones (count and an order-free sum of row hashes).
 6. Rename it into place and publish the newest snapshot, so the app can read it at once.
@@ -27,11 +28,9 @@ from pathlib import Path
 
 import duckdb
 
-from spiders.items import RAW_TABLE
-from spiders.parsers import google_bundle
 from warehouse import db, lake, publish, snapshots
-from warehouse.core import CORE_BUILDERS, CORE_TABLES, ITEM_LINE_TABLES, build_core, delete_core
 from warehouse.lake import LakeError, read_partitions
+from warehouse.lake_derived import rebuild_derived, rebuilt_tables
 from warehouse.lock import WarehouseLock
 
 PARTIAL_SUFFIX = ".rebuilding"
@@ -123,9 +122,8 @@ def _rebuild_into(lake_dir: Path, partial: Path, snapshot_ids: list[int]) -> Reb
         lake_version = max(by_version)
         _restore_applied_at(con, lake_dir, snapshot_ids)
         _restore_reference(con, lake_dir)
-        max_id = max(snapshot_ids)
-        con.execute(f"SELECT count(nextval('snapshot_id_seq')) FROM range({int(max_id)})")
-        restored = _rebuild_derived(con, lake_dir)
+        restored = rebuild_derived(con, lake_dir, snapshot_ids)
+        _advance_sequences(con)
         _check(con, lake_dir, snapshot_ids, current=by_version.get(db.schema_version(con), []))
         catalog = lake.read_catalog(con)
         rows = {table: db.fetch_one(con, f"SELECT count(*) FROM {table}")[0]
@@ -196,75 +194,20 @@ def _restore_reference(con, lake_dir: Path) -> None:
                         f"read_parquet('{lake._sql_text(files / '*.parquet')}', union_by_name = true)")
 
 
-# ---------------------------------------------------------------- derived tables
+_SEQUENCE_OF_DEFAULT = r"nextval\('([^']+)'"
 
 
-def _rebuild_derived(con, lake_dir: Path) -> list[str]:
-    """Core (and Google's observations) for every (snapshot, source), by the raw tables holding its rows.
-
-    A source whose raw tables have no builder here (its loader derives core inside its load) gets its
-    derived rows back as exported instead; returns those, as "source (snapshot N)".
-    """
-    catalog = lake.read_catalog(con)
-    builders = _builders()
-    holding = " UNION ALL ".join(
-        f"SELECT DISTINCT snapshot_id, source, '{table}' AS table_name FROM {table}" for table in catalog.raw)
-    pairs: dict[tuple[int, str], set[str]] = {}
-    for snapshot_id, source, table in con.execute(holding + " ORDER BY ALL").fetchall():
-        pairs.setdefault((snapshot_id, source), set()).add(table)
-    restored = []
-    for (snapshot_id, source), tables in sorted(pairs.items()):
-        if any(t not in builders for t in tables):
-            _restore_derived(con, lake_dir, catalog, snapshot_id, source)
-            restored.append(f"{source} (snapshot {snapshot_id})")
-            continue
-        # the core tables made from item lines were restored from the lake, like raw: kept
-        delete_core(con, snapshot_id, source, tables=tuple(t for t in CORE_TABLES if t not in ITEM_LINE_TABLES))
-        for build in dict.fromkeys(builders[t] for t in sorted(tables)):
-            build(con, snapshot_id, source)
-    return restored
-
-
-def _restore_derived(con, lake_dir: Path, catalog: lake.Catalog, snapshot_id: int, source: str) -> None:
-    for table in catalog.derived:
-        files = lake.partition_files(lake_dir, table, [snapshot_id])
-        if files:
-            con.execute(f"INSERT INTO {table} BY NAME SELECT * EXCLUDE (snapshot_date) FROM {read_partitions(files)} "
-                        "WHERE source = $source", {"source": source})
-
-
-def _builders() -> dict:
-    """raw table -> function(con, snapshot_id, source) rebuilding what the loader derived from it."""
-    builders = {}
-    for kind, table in RAW_TABLE.items():
-        if kind in CORE_BUILDERS:
-            builders[table] = lambda con, snapshot_id, source, kind=kind: build_core(con, kind, snapshot_id, source)
-    for kind in (*google_bundle.KINDS, google_bundle.OTHER):
-        builders[kind.table] = _rebuild_google
-    return builders
-
-
-def _rebuild_google(con, snapshot_id: int, source: str) -> None:
-    """Google's spend amounts, observations and core rows from its raw tables, as load_google_file makes them.
-
-    The loader derives them member by member while staging each CSV; here the members are known from the raw
-    rows themselves (member and file_kind are on every row).
-    """
-    from warehouse import load_google
-
-    provenance = {"snapshot_id": snapshot_id, "source": source}
-    tables = sorted({kind.table for kind in google_bundle.KINDS if kind.grain})
-    members = con.execute(" UNION ".join(
-        f"SELECT member, file_kind FROM {table} WHERE snapshot_id = $sid AND source = $source" for table in tables)
-        + " ORDER BY ALL", {"sid": snapshot_id, "source": source}).fetchall()
-    result = load_google.GoogleLoadResult(snapshot_id, source)
-    for member_name, file_kind in members:
-        member = google_bundle.Member(member_name, google_bundle.KIND_BY_NAME[file_kind], header=[])
-        load_google._insert_amounts(con, member, provenance, result)
-    load_google._insert_observations(con, provenance)
-    con.execute("INSERT INTO core_ad BY NAME SELECT * FROM google_core_ad(?, ?)", [snapshot_id, source])
-    con.execute("INSERT INTO core_ad_country_reach BY NAME SELECT * FROM google_core_ad_country(?, ?)",
-                [snapshot_id, source])
+def _advance_sequences(con) -> None:
+    """Each sequence a column draws its default from (snapshot ids, entity candidates, ...) continues after
+    the highest value restored, so the next row gets the next id."""
+    defaults = con.execute(
+        "SELECT table_name, column_name, regexp_extract(column_default, $pattern, 1) FROM duckdb_columns() "
+        "WHERE database_name = current_database() AND column_default LIKE 'nextval(%'",
+        {"pattern": _SEQUENCE_OF_DEFAULT}).fetchall()
+    for table, column, sequence in defaults:
+        highest = db.fetch_one(con, f'SELECT max("{column}") FROM {table}')[0]
+        if sequence and highest:
+            con.execute(f"SELECT count(nextval('{sequence}')) FROM range({int(highest)})")
 
 
 def _check(con, lake_dir: Path, snapshot_ids: list[int], current: list[int]) -> None:
@@ -284,7 +227,7 @@ def _check(con, lake_dir: Path, snapshot_ids: list[int], current: list[int]) -> 
         got = db.fetch_one(con, f"SELECT count(*) FROM {table} WHERE snapshot_id = ?", [snapshot_id])[0]
         if got != count:
             wrong.append(f"{table} of snapshot {snapshot_id}: {got} rows, exported {count}")
-        elif layer == "derived" and count:
+        elif layer == "derived" and count and table in rebuilt_tables():
             exported = read_partitions(lake.partition_files(lake_dir, table, [snapshot_id]))
             made = db.fetch_one(con, f"SELECT sum(hash(r)::HUGEINT) FROM (SELECT * EXCLUDE (snapshot_id) FROM {table} "
                                      "WHERE snapshot_id = ?) AS r", [snapshot_id])[0]
