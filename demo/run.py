@@ -18,7 +18,7 @@ from config import Config
 DEMO_DB = Path("data/demo/adtrail.duckdb")
 # The sources the demo world serves; every other source stays untouched (never the real internet).
 DEMO_SOURCES = ["meta_ads_archive", "google_political_bundle", "fx_ecb", "fx_worldbank", "snap_political",
-                "ads_txt", "sellers_json", "youtube_monetisation"]
+                "ads_txt", "sellers_json", "youtube_monetisation", "tiktok_commercial_content"]
 # The demo server checks that a token is sent and echoes it in paging links like Meta does, so the
 # redaction of secrets is exercised on every demo run. It is not a real credential.
 DEMO_TOKEN = "demo-token|not-a-secret"
@@ -26,7 +26,7 @@ DEMO_TOKEN = "demo-token|not-a-secret"
 
 def demo_config(endpoint: str, countries: list[str], crawl_root: Path, bundle_url: str | None = None,
                 fx_urls: dict[str, str] | None = None, snap: tuple[str, int] | None = None,
-                monetisation=None) -> Config:
+                monetisation=None, tiktok: tuple[str, list[str], dt.date] | None = None) -> Config:
     from demo.monetisation_config import DemoConfig, configure_monetisation
 
     config = DemoConfig(path=None)
@@ -41,6 +41,12 @@ def demo_config(endpoint: str, countries: list[str], crawl_root: Path, bundle_ur
         config.values["sources"]["snap_political"].update(endpoint=snap[0], first_year=snap[1])
     if monetisation:  # (MonetisationWorld, DemoSiteServer): demo/monetisation_world.py's sites, apps, channels
         configure_monetisation(config, *monetisation)
+    if tiktok:  # (server URL, countries, as_of): demo/tiktok_world.py's ads, the 16 weeks before as_of
+        url, tiktok_countries, as_of = tiktok
+        config.values["sources"]["tiktok_commercial_content"].update(
+            token_endpoint=f"{url}/v2/oauth/token/", endpoint=f"{url}/v2/research/adlib/ad/query/",
+            countries=tiktok_countries, date_min=str(as_of - dt.timedelta(weeks=16)),
+            date_max=str(as_of - dt.timedelta(days=1)))
     config.values["crawl"].update(backoff_base_seconds=0.5, backoff_max_seconds=5.0)
     return config
 
@@ -55,6 +61,8 @@ def run_demo(*, db_path: Path | None = None, open_app: bool = True, week: int | 
     from demo.site_server import DemoSiteServer
     from demo.server import GraphApiServer
     from demo.snap_world import FILE_PATH as SNAP_PATH, generate_snap_file
+    from demo.tiktok_server import DEMO_CLIENT_KEY, DEMO_CLIENT_SECRET, TikTokDemoServer
+    from demo.tiktok_world import TIKTOK_COUNTRIES, generate_tiktok_world
     from demo.world import DEMO_START, generate_world
     from warehouse import db, snapshots
     from warehouse.queries import run_query
@@ -75,20 +83,25 @@ def run_demo(*, db_path: Path | None = None, open_app: bool = True, week: int | 
     as_of = DEMO_START + dt.timedelta(weeks=week)
     progress(f"demo week {week} (simulated date {as_of}); warehouse {db_path}")
     world = generate_world(week)
-    env = dict(os.environ, META_ACCESS_TOKEN=DEMO_TOKEN, ADTRAIL_DB=str(db_path))
+    # Demo credentials in the child's environment only (redacted like real ones: spiders/secrets.py).
+    env = dict(os.environ, META_ACCESS_TOKEN=DEMO_TOKEN, ADTRAIL_DB=str(db_path),
+               TIKTOK_CLIENT_KEY=DEMO_CLIENT_KEY, TIKTOK_CLIENT_SECRET=DEMO_CLIENT_SECRET)
     bundle = generate_google_bundle(week)
     rates = generate_fx_files()
     snap = generate_snap_file(as_of, world.countries)
     monetisation = generate_monetisation_world()
+    tiktok_world = generate_tiktok_world(world)
     with GraphApiServer(world) as server, BundleServer(bundle.zip_bytes, last_modified=bundle.last_modified) as store, \
             BundleServer(rates.ecb_zip, last_modified=rates.last_modified, path=ECB_PATH) as ecb, \
             BundleServer(rates.worldbank_zip, last_modified=rates.last_modified, path=WORLDBANK_PATH) as worldbank, \
             BundleServer(snap.zip_bytes, last_modified=snap.last_modified,
                          path=SNAP_PATH.format(year=snap.year)) as snap_store, \
-            DemoSiteServer(monetisation.routes(), db_path.parent / "demo-tls") as sites:
+            DemoSiteServer(monetisation.routes(), db_path.parent / "demo-tls") as sites, \
+            TikTokDemoServer(tiktok_world) as tiktok:
         config = demo_config(server.url, world.countries, db_path.parent / "crawls", store.url,
                              {"fx_ecb": ecb.url, "fx_worldbank": worldbank.url},
-                             (snap_store.url.replace(f"/{snap.year}/", "/{year}/"), snap.year), (monetisation, sites))
+                             (snap_store.url.replace(f"/{snap.year}/", "/{year}/"), snap.year), (monetisation, sites),
+                             (tiktok.url, list(TIKTOK_COUNTRIES), as_of))
         snapshot_id = run_snapshot(config, db_path, as_of, env=env, sources=DEMO_SOURCES)
 
     from warehouse.publish import open_published

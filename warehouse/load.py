@@ -40,6 +40,8 @@ ITEM_KEY_FIELD: dict[str, str] = {
     "ads_txt_rejected_line": "line_key",
     "ads_txt_fetch": "fetch_key",
     "linkedin_ad": "ad_key",
+    "tiktok_ad": "ad_key",
+    "tiktok_commercial_content": "content_key",
     "google_creative": "ad_key",
     "page_render": "render_key",
     "page_ad_slot": "slot_key",

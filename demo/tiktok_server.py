@@ -1,0 +1,114 @@
+"""A 127.0.0.1 server (port 0) answering like TikTok's Commercial Content API, from the demo's TikTok world.
+
+- ``POST /v2/oauth/token/``: form ``client_key``, ``client_secret``, ``grant_type=client_credentials``; the
+  demo credentials get a new client access token (``clt.demo-...``) each time, others TikTok's
+  ``invalid_client`` answer.
+- ``POST /v2/research/adlib/ad/query/``: the JSON body's ``filters`` (``country_code``,
+  ``ad_published_date_range`` as YYYYMMDD, ``advertiser_business_ids``) and ``max_count`` (at most 50) pick
+  the ads; the next page is asked with the ``search_id`` of the last answer while ``has_more`` is true. A
+  bearer token the server did not issue gets ``access_token_invalid`` (401).
+
+The answers follow TikTok's published reference (developers.tiktok.com/doc/commercial-content-api-query-ads,
+tiktok-api-v2-error-handling), like the test server the spider's tests replay fixtures from.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl, urlsplit
+
+from demo.tiktok_world import TikTokWorld
+
+TOKEN_PATH = "/v2/oauth/token/"
+AD_QUERY_PATH = "/v2/research/adlib/ad/query/"
+# Demo credentials, handed to the spider's child process only. Not secrets, but redacted like them.
+DEMO_CLIENT_KEY = "demo-tiktok-client-key"
+DEMO_CLIENT_SECRET = "demo-tiktok-client-secret-not-a-secret"
+MAX_COUNT = 50
+
+
+def _error(code: str, message: str, status: int) -> bytes:
+    return json.dumps({"data": {}, "error": {"code": code, "message": message, "log_id": "DEMO",
+                                             "http_status_code": status}}).encode()
+
+
+class TikTokDemoServer:
+    def __init__(self, world: TikTokWorld):
+        self.world = world
+        self.tokens: set[str] = set()
+        self.lock = threading.Lock()
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def __enter__(self) -> TikTokDemoServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def answer(self, path: str, body: bytes, authorization: str | None) -> tuple[int, bytes]:
+        if path == TOKEN_PATH:
+            form = dict(parse_qsl(body.decode("utf-8", "replace")))
+            if (form.get("client_key"), form.get("client_secret"), form.get("grant_type")) != (
+                    DEMO_CLIENT_KEY, DEMO_CLIENT_SECRET, "client_credentials"):
+                return 401, json.dumps({"error": "invalid_client", "error_description": "Client key or secret is "
+                                        "incorrect.", "log_id": "DEMO"}).encode()
+            token = f"clt.demo-{secrets.token_hex(12)}"
+            with self.lock:
+                self.tokens.add(token)
+            return 200, json.dumps({"access_token": token, "expires_in": 7200, "token_type": "Bearer"}).encode()
+        if path != AD_QUERY_PATH:
+            return 404, _error("invalid_params", f"no endpoint {path} in the demo", 404)
+        token = (authorization or "").removeprefix("Bearer ")
+        with self.lock:
+            known = token in self.tokens
+        if not known:
+            return 401, _error("access_token_invalid", "The access token is invalid or not found in the request.", 401)
+        try:
+            query = json.loads(body or b"{}")
+            filters = query["filters"]
+            dates = filters["ad_published_date_range"]
+            offset = json.loads(base64.urlsafe_b64decode(query["search_id"]))["offset"] if query.get("search_id") else 0
+        except (ValueError, KeyError, TypeError):
+            return 400, _error("invalid_params", "filters.ad_published_date_range is required", 400)
+        count = min(MAX_COUNT, int(query.get("max_count") or 20))
+        ads = self.world.ads_for(filters.get("country_code") or "ALL", str(dates["min"]), str(dates["max"]),
+                                 filters.get("advertiser_business_ids"))
+        page = ads[offset:offset + count]
+        has_more = offset + count < len(ads)
+        search_id = base64.urlsafe_b64encode(json.dumps({"offset": offset + count}).encode()).decode()
+        return 200, json.dumps({"data": {"ads": page, "has_more": has_more, "search_id": search_id},
+                                "error": {"code": "ok", "message": "", "log_id": "DEMO",
+                                          "http_status_code": 200}}).encode()
+
+    def _handler(self):
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format, *args):
+                pass
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                status, answer = server.answer(urlsplit(self.path).path, body, self.headers.get("Authorization"))
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json; charset=UTF-8")
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+
+        return Handler
