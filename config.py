@@ -124,6 +124,13 @@ DEFAULTS: dict = {
             "app_domains": [],
             "app_store_urls": [],
         },
+        # Pages rendered in Chromium for their ad slots, ad-system calls and bids; off until pages are named.
+        "page_placements": {
+            "enabled": False,
+            "urls": [],
+            "max_pages_per_site": 5,
+            "easylist_url": "https://easylist.to/easylist/easylist.txt",
+        },
     },
 }
 
@@ -139,6 +146,7 @@ SPIDER_SETTING_NAMES: dict[str, dict[str, str]] = {
     "google_ads_transparency": {"endpoint": "GOOGLE_ADS_TRANSPARENCY_URL"},
     "linkedin_ad_library": {"endpoint": "LINKEDIN_AD_LIBRARY_URL"},
     "ads_txt": {"endpoint": "ADS_TXT_URL_TEMPLATE"},
+    "page_placements": {"easylist_url": "EASYLIST_URL"},
     "snap_political": {"endpoint": "SNAP_POLITICAL_URL_TEMPLATE", "first_year": "SNAP_POLITICAL_FIRST_YEAR"},
     "tiktok_commercial_content": {"token_endpoint": "TIKTOK_TOKEN_URL", "endpoint": "TIKTOK_AD_QUERY_URL",
                                   "commercial_content_endpoint": "TIKTOK_COMMERCIAL_CONTENT_QUERY_URL",
@@ -167,6 +175,7 @@ SCOPE_KEYS: dict[str, tuple[str, ...]] = {
     "google_ads_transparency": ("advertiser_ids",),  # the bundle's Advertiser_ID values
     "linkedin_ad_library": ("keyword", "advertiser", "countries", "date_min", "date_max", "permission_statement"),
     "ads_txt": ("domains", "app_domains", "app_store_urls"),
+    "page_placements": ("urls", "max_pages_per_site"),
     "snap_political": (),  # every year's worldwide file; the years come from first_year and the clock
     "tiktok_commercial_content": ("content", "countries", "date_min", "date_max", "search_terms",
                                   "advertiser_business_ids"),

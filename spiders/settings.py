@@ -42,6 +42,7 @@ SPIDER_MODULES = [
     "spiders.tiktok_commercial_content",
     "spiders.linkedin_ad_library",
     "spiders.google_ads_transparency",
+    "spiders.page_placements",
 ]
 NEWSPIDER_MODULE = "spiders"
 
@@ -140,3 +141,10 @@ GOOGLE_ADS_TRANSPARENCY_DETAIL_SELECTOR = "text=/Last shown/i"
 GOOGLE_ADS_TRANSPARENCY_LOCAL_ONLY = False  # abort every browser request to a host other than the endpoint's
 # linkedin_ad_library: off unless the user states the permission they hold (README, "LinkedIn").
 LINKEDIN_AD_LIBRARY_URL = "https://www.linkedin.com/ad-library"
+# page_placements (spiders/page_placements.py): Chromium through scrapy-playwright; off by default.
+EASYLIST_URL = "https://easylist.to/easylist/easylist.txt"  # fetched each crawl; a local path works too
+ADTRAIL_AD_OWNERS_FILE = None  # optional webXray org_domains.json: which company owns each ad-system domain
+ADTRAIL_VANTAGE_COUNTRY = None  # where the pages are seen from (ISO2), written into every item
+ADTRAIL_VANTAGE_EGRESS = None  # how the crawler reaches the web (e.g. "residential DE", "VPN NL"), ditto
+ADTRAIL_CHROMIUM = None  # Chromium executable; None: Debian's chromium found on PATH
+ADTRAIL_CHROMIUM_ARGS: list[str] = []  # extra Chromium switches (tests, demo: --host-resolver-rules=...)

@@ -9,6 +9,11 @@ page) are archived too; a cached response is not (its first download was).
 
 The record's payload is the response body byte for byte, so an item's ``body_sha256`` is the sha256 of its
 record's payload. A body cut short by a dropped connection is marked ``WARC-Truncated: disconnect``.
+
+What a spider derives from a response (a rendered page's DOM, its screenshot) is archived as a
+``conversion`` record whose ``WARC-Refers-To`` is that response record's id: the response record's id is
+left in ``request.meta[WARC_RECORD_ID]``, and the spider sends the ``conversion_record`` signal
+(``url``, ``refers_to``, ``content_type``, ``payload``).
 """
 
 from __future__ import annotations
@@ -25,6 +30,9 @@ from warcio.warcwriter import WARCWriter
 
 from spiders.manifest import CrawlFolder
 
+WARC_RECORD_ID = "adtrail_warc_record_id"  # request.meta key: the id of the response's WARC record
+conversion_record = object()  # signal: archive something derived from a response (see the docstring)
+
 
 def _header_pairs(headers) -> list[tuple[str, str]]:
     return [(name.decode("latin-1"), value.decode("latin-1"))
@@ -39,6 +47,7 @@ class WarcArchivePipeline:
         self.handle = None
         self.writer: WARCWriter | None = None
         crawler.signals.connect(self.response_received, signal=signals.response_received)
+        crawler.signals.connect(self.conversion_received, signal=conversion_record)
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -82,6 +91,17 @@ class WarcArchivePipeline:
                                           is_http_request=True))
         writer.write_request_response_pair(request_record, response_record)
         self.handle.flush()  # a crash keeps every record written so far
+        request.meta[WARC_RECORD_ID] = response_record.rec_headers.get_header("WARC-Record-ID")
+
+    def conversion_received(self, url: str, refers_to: str | None, content_type: str, payload: bytes) -> None:
+        writer = self.writer or self._open()
+        warc_headers = {"WARC-Date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")}
+        if refers_to:
+            warc_headers["WARC-Refers-To"] = refers_to
+        record = writer.create_warc_record(url, "conversion", payload=BytesIO(payload), length=len(payload),
+                                           warc_content_type=content_type, warc_headers_dict=warc_headers)
+        writer.write_record(record)
+        self.handle.flush()
 
     @staticmethod
     def _phrase(status: int) -> str:
