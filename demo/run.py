@@ -91,6 +91,7 @@ def run_demo(*, db_path: Path | None = None, open_app: bool = True, week: int | 
     snap = generate_snap_file(as_of, world.countries)
     monetisation = generate_monetisation_world()
     tiktok_world = generate_tiktok_world(world)
+    imports = demo_imports(world, db_path.parent / "downloads" / f"week-{week}", db_path.parent / "crawls")
     with GraphApiServer(world) as server, BundleServer(bundle.zip_bytes, last_modified=bundle.last_modified) as store, \
             BundleServer(rates.ecb_zip, last_modified=rates.last_modified, path=ECB_PATH) as ecb, \
             BundleServer(rates.worldbank_zip, last_modified=rates.last_modified, path=WORLDBANK_PATH) as worldbank, \
@@ -102,7 +103,7 @@ def run_demo(*, db_path: Path | None = None, open_app: bool = True, week: int | 
                              {"fx_ecb": ecb.url, "fx_worldbank": worldbank.url},
                              (snap_store.url.replace(f"/{snap.year}/", "/{year}/"), snap.year), (monetisation, sites),
                              (tiktok.url, list(TIKTOK_COUNTRIES), as_of))
-        snapshot_id = run_snapshot(config, db_path, as_of, env=env, sources=DEMO_SOURCES)
+        snapshot_id = run_snapshot(config, db_path, as_of, env=env, sources=DEMO_SOURCES, imports=imports)
 
     from warehouse.publish import open_published
 
@@ -118,6 +119,21 @@ def run_demo(*, db_path: Path | None = None, open_app: bool = True, week: int | 
     return 0
 
 
+def demo_imports(world, downloads: Path, crawl_root: Path) -> list:
+    """The files a user would download by hand (Meta's Ad Library Report zips, saved LinkedIn Ad Library pages),
+    written for the demo world and loaded into the demo's snapshot by the import commands' own functions."""
+    from demo.linkedin_pages import write_linkedin_pages
+    from demo.meta_report_files import generate_meta_reports
+    from spiders.linkedin_saved_pages import write_import_crawl
+    from warehouse.load import load_crawl
+    from warehouse.load_meta_report import import_meta_report
+
+    reports = generate_meta_reports(world, downloads / "meta-report")
+    linkedin_folder = write_import_crawl(write_linkedin_pages(world, downloads / "linkedin"), crawl_root)
+    return [lambda con, snapshot_id: import_meta_report(con, snapshot_id, reports),
+            lambda con, snapshot_id: load_crawl(con, snapshot_id, linkedin_folder, accept_unfinished=True)]
+
+
 def print_summary(con, snapshot_id: int, run_query, out=sys.stdout) -> None:
     """The demo's figures, read back from the published copy: what a user sees first."""
     print(f"DEMO DATA (generated, not real) — snapshot {snapshot_id}", file=out)
@@ -125,6 +141,9 @@ def print_summary(con, snapshot_id: int, run_query, out=sys.stdout) -> None:
         print(f"  {row['source']}: {row['status']}, {row['items_loaded']:,} rows loaded", file=out)
     print("  spend by currency (disclosed ranges, original currency):", file=out)
     for row in run_query(con, "spend_by_currency", snapshot_id=snapshot_id).iter_rows(named=True):
+        if row["spend_low"] is None:  # TikTok and LinkedIn disclose no spend
+            print(f"    {row['currency'] or '(no spend disclosed)'}: {row['ads']} ads", file=out)
+            continue
         high = "open" if row["spend_high"] is None else f"{row['spend_high']:,}"
         print(f"    {row['currency'] or '(none)'}: {row['ads']} ads, {row['spend_low']:,} to {high}", file=out)
     changes = list(run_query(con, "change_counts", snapshot_id=snapshot_id).iter_rows(named=True))

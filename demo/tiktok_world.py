@@ -56,17 +56,21 @@ def _ymd(day: dt.date) -> int:
     return int(day.strftime("%Y%m%d"))
 
 
+def busiest_organisation_pages(meta_world, country: str) -> list:
+    """Organisation pages of ``country`` (named as their byline, not a person's name), busiest first: the
+    advertisers most likely to be on other platforms too."""
+    people = PEOPLE[country][1]
+    return sorted((page for page in meta_world.pages.values() if page.country == country
+                   and page.name == page.byline and not any(page.name.endswith(f" {f}") for f in people)),
+                  key=lambda page: (-page.activity, page.page_id))
+
+
 def generate_tiktok_world(meta_world, seed: int = 2024) -> TikTokWorld:
     """TikTok advertisers and their ads as of ``meta_world.as_of``; a later week keeps ids and adds ads."""
     rng = random.Random(f"tiktok-{seed}")
     advertisers = []
     for country, targets in DIASPORA.items():
-        # The busiest organisation page of the country (a page named as its byline, no person's name): the one
-        # most likely to advertise abroad too.
-        people = PEOPLE[country][1]
-        pages = sorted((page for page in meta_world.pages.values() if page.country == country
-                        and page.name == page.byline and not any(page.name.endswith(f" {f}") for f in people)),
-                       key=lambda page: (-page.activity, page.page_id))
+        pages = busiest_organisation_pages(meta_world, country)
         if pages:
             advertisers.append(TikTokAdvertiser(rng.randrange(7_000_000_000_000_000, 7_999_999_999_999_999),
                                                 pages[0].name, targets, pages[0].page_id))
