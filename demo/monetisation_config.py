@@ -1,4 +1,4 @@
-"""How the demo points ads_txt, sellers_json and youtube_monetisation at its local web (demo/site_server.py).
+"""How the demo points ads_txt, sellers_json, youtube_monetisation and page_placements at its local web (demo/site_server.py).
 
 ``DemoConfig`` is the ordinary configuration plus spider settings that only the demo sets: the ads_txt
 spider's loopback resolver, the server's ports and the demo certificate authority. They never reach a
@@ -11,6 +11,7 @@ import sys
 from dataclasses import dataclass, field
 
 from config import Config
+from demo import placement_pages
 from demo.monetisation_world import SELLERS_JSON_SYSTEMS, SELLERS_PATH, MonetisationWorld
 from demo.site_server import DemoSiteServer
 
@@ -37,6 +38,12 @@ def configure_monetisation(config: DemoConfig, world: MonetisationWorld, server:
     sources["youtube_monetisation"].update(enabled=True, endpoint=server.local_url, video_ids=world.video_ids,
                                            channel_ids=[])
     config.extra_settings["ads_txt"] = server.ads_txt_settings()
+    # Two front pages with ad slots for page_placements (demo/placement_pages.py); crawled only with Chromium.
+    server.routes.update(placement_pages.routes(world, server.http_port))
+    sources["page_placements"].update(
+        enabled=True, max_pages_per_site=2, easylist_url=server.local_url + placement_pages.EASYLIST_PATH,
+        urls=[f"http://{domain}:{server.http_port}/" for domain in placement_pages.placement_sites(world)])
+    config.extra_settings["page_placements"] = placement_pages.page_placements_settings(server)
 
 
 def print_monetisation_summary(con, snapshot_id: int, out=sys.stdout) -> None:
@@ -45,7 +52,7 @@ def print_monetisation_summary(con, snapshot_id: int, out=sys.stdout) -> None:
                         "GROUP BY ALL ORDER BY ALL", [snapshot_id]).fetchall()
     if not edges:
         return
-    print("  monetisation graph (declared in ads.txt / sellers.json, observed on YouTube pages):", file=out)
+    print("  monetisation graph (declared in ads.txt / sellers.json, observed on YouTube and rendered pages):", file=out)
     for edge, basis, count in edges:
         print(f"    {edge} ({basis}): {count}", file=out)
     pooled = con.execute("SELECT ad_system_domain, seller_id, owners, seller_type FROM ads_txt_seller_id_pooling "

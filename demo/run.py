@@ -51,6 +51,17 @@ def demo_config(endpoint: str, countries: list[str], crawl_root: Path, bundle_ur
     return config
 
 
+def demo_sources() -> list[str]:
+    """DEMO_SOURCES, and page_placements when Chromium is installed: the demo never fails for want of it."""
+    from cli import progress
+    from spiders.page_placements import chromium_executable
+
+    if chromium_executable({}) is None:
+        progress("page_placements skipped: Chromium not found (install Debian's chromium or set ADTRAIL_CHROMIUM)")
+        return list(DEMO_SOURCES)
+    return [*DEMO_SOURCES, "page_placements"]
+
+
 def run_demo(*, db_path: Path | None = None, open_app: bool = True, week: int | None = None,
              port: int = 8501) -> int:
     from cli import progress, run_snapshot
@@ -103,7 +114,7 @@ def run_demo(*, db_path: Path | None = None, open_app: bool = True, week: int | 
                              {"fx_ecb": ecb.url, "fx_worldbank": worldbank.url},
                              (snap_store.url.replace(f"/{snap.year}/", "/{year}/"), snap.year), (monetisation, sites),
                              (tiktok.url, list(TIKTOK_COUNTRIES), as_of))
-        snapshot_id = run_snapshot(config, db_path, as_of, env=env, sources=DEMO_SOURCES, imports=imports)
+        snapshot_id = run_snapshot(config, db_path, as_of, env=env, sources=demo_sources(), imports=imports)
 
     from warehouse.publish import open_published
 
