@@ -251,7 +251,7 @@ def _rewrite_manifest(crawl: Path, **changes) -> None:
         ("unknown_format", "has format 'adtrail-crawl/9'"),
         ("changed_items", "crawl folder changed since it was written"),
         ("missing_items", "crawl folder changed since it was written"),
-        ("unknown_kind", "holds item kind 'tiktok_ad'"),
+        ("unknown_kind", "holds item kind 'vk_ad'"),
         ("wrong_source", "items name another source than the manifest's 'meta_ads_archive'"),
         ("token_in_item", "carry an access token"),
         ("token_in_cursor", "'cursor' carries an access token"),
@@ -287,7 +287,7 @@ def test_bad_crawl_folders_are_refused_and_nothing_is_lost(con, tmp_path, breaka
         items_file.unlink()
     elif breakage == "unknown_kind":
         manifest = _manifest(crawl)
-        manifest["files"][0]["item_kind"] = "tiktok_ad"
+        manifest["files"][0]["item_kind"] = "vk_ad"
         _rewrite_manifest(crawl, files=manifest["files"])
     elif breakage == "token_in_cursor":
         _rewrite_manifest(crawl, cursor="https://graph.facebook.com/v19.0/ads_archive?after=QVFI&access_token=EAAB"
