@@ -9,6 +9,7 @@ nothing leaves the machine. Debian's Chromium (PATH or ADTRAIL_CHROMIUM), never 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 import os
 import shutil
@@ -131,7 +132,11 @@ def rendered(server, tmp_path_factory):
     port = server.server_address[1]
     crawl_dir = tmp_path_factory.mktemp("crawl")
     HostRouter.seen.clear()
-    result, blocked = asyncio.run(render(f"http://news.publisher.test:{port}/", crawl_dir, matcher, port))
+    # In a thread of its own: another test's library (Playwright's sync API) may leave an event loop
+    # marked running in this thread, and asyncio.run refuses to start inside one.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        result, blocked = pool.submit(
+            asyncio.run, render(f"http://news.publisher.test:{port}/", crawl_dir, matcher, port)).result()
     return result, blocked, crawl_dir
 
 
