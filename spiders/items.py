@@ -187,6 +187,18 @@ TIKTOK_AD_FIELDS: dict[str, str] = {
     "record": "JSON",  # the whole {"ad", "advertiser", "ad_group"} entry (redacted)
 }
 
+# TikTok Commercial Content API, advertiser query (developers.tiktok.com/doc/commercial-content-api-query-
+# advertisers): advertisers whose name matches a search term; one line per business id and country.
+TIKTOK_ADVERTISER_FIELDS: dict[str, str] = {
+    "platform": "VARCHAR",  # "tiktok"
+    "business_id": "VARCHAR",
+    "advertiser_key": "VARCHAR",  # business_id and country_code: "1755645247067185:US"
+    "business_name": "VARCHAR",
+    "country_code": "VARCHAR",  # the advertiser's country as TikTok gives it
+    "search_term_sha256": "VARCHAR",  # the term that found it, hashed as in the manifest
+    "record": "JSON",  # the advertiser entry as TikTok gave it (redacted)
+}
+
 # TikTok Commercial Content API, other commercial content (developers.tiktok.com/doc/commercial-content-api-
 # query-commercial-content): creator posts labelled as branded or paid partnership content; creator signals.
 TIKTOK_COMMERCIAL_CONTENT_FIELDS: dict[str, str] = {
@@ -344,6 +356,7 @@ FIELDS: dict[str, dict[str, str]] = {
     "youtube_signal": {**PROVENANCE_FIELDS, **YOUTUBE_SIGNAL_FIELDS},
     "tiktok_ad": {**PROVENANCE_FIELDS, **TIKTOK_AD_FIELDS},
     "tiktok_commercial_content": {**PROVENANCE_FIELDS, **TIKTOK_COMMERCIAL_CONTENT_FIELDS},
+    "tiktok_advertiser": {**PROVENANCE_FIELDS, **TIKTOK_ADVERTISER_FIELDS},
     "google_creative": {**PROVENANCE_FIELDS, **GOOGLE_CREATIVE_FIELDS},
     "page_render": {**PROVENANCE_FIELDS, **PAGE_RENDER_FIELDS},
     "page_ad_slot": {**PROVENANCE_FIELDS, **PAGE_AD_SLOT_FIELDS},
@@ -362,6 +375,7 @@ RAW_TABLE: dict[str, str] = {
     "youtube_signal": "raw_youtube_signal",
     "tiktok_ad": "raw_tiktok_ad",
     "tiktok_commercial_content": "raw_tiktok_commercial_content",
+    "tiktok_advertiser": "raw_tiktok_advertiser",
     "google_creative": "raw_google_creative",
     "page_render": "raw_page_render",
     "page_ad_slot": "raw_page_ad_slot",

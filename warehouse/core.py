@@ -263,6 +263,7 @@ CORE_BUILDERS: dict[str, tuple[str, ...]] = {
     "page_bid": (),
     "tiktok_ad": (_TIKTOK_AD,),
     "tiktok_commercial_content": (),  # raw only: creator signals for issue 5's monetisation graph  # raw only: the view ads_txt_current (migration 072) reads it
+    "tiktok_advertiser": (),  # raw only: business ids and names for the advertiser graph
     "google_creative": (),  # raw only: creative text and media, joined to the bundle by creative id
 }
 

@@ -42,6 +42,7 @@ ITEM_KEY_FIELD: dict[str, str] = {
     "linkedin_ad": "ad_key",
     "tiktok_ad": "ad_key",
     "tiktok_commercial_content": "content_key",
+    "tiktok_advertiser": "advertiser_key",
     "google_creative": "ad_key",
     "page_render": "render_key",
     "page_ad_slot": "slot_key",
