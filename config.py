@@ -39,10 +39,18 @@ DEFAULTS: dict = {
             "page_limit": 250,
         },
         # Imported from files the user downloads (adtrail import meta-report): the report has no public
-        # download URL. Live fetching through the website's internal query is opt-in and not built yet.
+        # download URL. Live fetching through the website's internal, undocumented query is opt-in (live_fetch)
+        # and refused unless permission_statement names the permission held: facebook.com's robots.txt
+        # disallows automated access (spiders/meta_ad_report.py).
         "meta_ad_report": {
             "enabled": False,
             "live_fetch": False,
+            "endpoint": "https://www.facebook.com/api/graphql/",
+            "doc_id": "8277332145725251",
+            "countries": [],
+            "periods": ["last_30_days"],
+            "report_date": "",
+            "permission_statement": "",
         },
         "google_political_bundle": {
             "enabled": True,
@@ -138,7 +146,8 @@ DEFAULTS: dict = {
 SPIDER_SETTING_NAMES: dict[str, dict[str, str]] = {
     "meta_ads_archive": {"endpoint": "META_ADS_ARCHIVE_URL", "page_limit": "META_PAGE_LIMIT"},
     "google_political_bundle": {"endpoint": "GOOGLE_BUNDLE_URL"},
-    "meta_ad_report": {},
+    "meta_ad_report": {"endpoint": "META_AD_REPORT_QUERY_URL", "doc_id": "META_AD_REPORT_DOC_ID",
+                       "live_fetch": "META_AD_REPORT_LIVE_FETCH"},
     "fx_ecb": {"endpoint": "ECB_FX_URL"},
     "fx_worldbank": {"endpoint": "WORLDBANK_FX_URL"},
     "sellers_json": {"endpoint": "SELLERS_JSON_URL_TEMPLATE"},
@@ -153,7 +162,8 @@ SPIDER_SETTING_NAMES: dict[str, dict[str, str]] = {
                                   "daily_request_budget": "TIKTOK_DAILY_REQUEST_BUDGET"},
 }
 # Bulk-file sources keep their last good download here, to skip unchanged files and resume partial ones.
-BULK_SOURCES = ("google_political_bundle", "fx_ecb", "fx_worldbank", "sellers_json", "snap_political")
+BULK_SOURCES = ("google_political_bundle", "fx_ecb", "fx_worldbank", "sellers_json", "snap_political",
+                "meta_ad_report")
 CRAWL_SETTING_NAMES = {
     "max_retries": "ADTRAIL_MAX_RETRIES",
     "backoff_base_seconds": "ADTRAIL_BACKOFF_BASE_SECONDS",
@@ -167,7 +177,7 @@ SCOPE_KEYS: dict[str, tuple[str, ...]] = {
         "delivery_date_min", "delivery_date_max",
     ),
     "google_political_bundle": (),  # the bundle is one worldwide file
-    "meta_ad_report": (),  # imported files say their own country and period
+    "meta_ad_report": ("countries", "periods", "report_date", "permission_statement"),  # live fetch only
     "fx_ecb": (),  # every currency, whole history
     "fx_worldbank": (),  # every economy, every year
     "sellers_json": ("ad_systems",),  # ad-system domains, or domain=URL
@@ -182,13 +192,12 @@ SCOPE_KEYS: dict[str, tuple[str, ...]] = {
 }
 
 
-# Sources that are imported from the user's files, not crawled: why, for the message of a crawl asked for.
+# Sources that are imported from the user's files unless a crawl is opted into: why a crawl is refused
+# (None: the crawl may run).
 IMPORT_ONLY = {
-    "meta_ad_report": lambda source: (
+    "meta_ad_report": lambda source: None if source.get("live_fetch") else (
         "meta_ad_report is imported from report files you download (adtrail import meta-report ZIP|CSV...): "
-        + ("live fetching is switched on (sources.meta_ad_report.live_fetch) but not built in this version"
-           if source.get("live_fetch") else
-           "live fetching is off (sources.meta_ad_report.live_fetch = false, the default)")),
+        "live fetching is off (sources.meta_ad_report.live_fetch = false, the default)"),
 }
 
 
@@ -221,7 +230,7 @@ class Config:
 
     def scope(self, name: str) -> dict:
         source = self.source(name)
-        if name in IMPORT_ONLY:
+        if name in IMPORT_ONLY and IMPORT_ONLY[name](source):
             raise ConfigError(IMPORT_ONLY[name](source))
         return {key: source[key] for key in SCOPE_KEYS[name]}
 

@@ -38,6 +38,7 @@ SPIDER_MODULES = [
     "spiders.youtube_monetisation",
     "spiders.sellers_json",
     "spiders.snap_political",
+    "spiders.meta_ad_report",
     "spiders.ads_txt",
     "spiders.tiktok_commercial_content",
     "spiders.linkedin_ad_library",
