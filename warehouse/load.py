@@ -75,9 +75,16 @@ def _load_snap(con, snapshot_id, crawl_dir, *, accept_unfinished):
     return load_snap_crawl(con, snapshot_id, crawl_dir, accept_unfinished=accept_unfinished)
 
 
+def _load_meta_report(con, snapshot_id, crawl_dir, *, accept_unfinished):
+    from warehouse.load_meta_report_crawl import load_meta_report_crawl
+
+    return load_meta_report_crawl(con, snapshot_id, crawl_dir, accept_unfinished=accept_unfinished)
+
+
 # Sources whose crawl folders hold bulk files rather than items.jsonl, by source name.
 BULK_LOADERS = {"google_political_bundle": _load_google, "fx_ecb": _load_fx, "fx_worldbank": _load_fx,
-                "sellers_json": _load_sellers_json, "snap_political": _load_snap}
+                "sellers_json": _load_sellers_json, "snap_political": _load_snap,
+                "meta_ad_report": _load_meta_report}
 
 
 @dataclass(frozen=True)

@@ -84,13 +84,14 @@ def import_meta_report(con, snapshot_id: int, paths: list[Path]) -> MetaReportRe
     return result
 
 
-def _load_file(con, snapshot_id: int, path: Path, sha256: str, crawl_id: str, result: MetaReportResult) -> None:
+def _load_file(con, snapshot_id: int, path: Path, sha256: str, crawl_id: str, result: MetaReportResult,
+               source_url: str | None = None) -> None:
     con.execute("DELETE FROM raw_meta_ad_report WHERE snapshot_id = ? AND source = ? AND file_sha256 = ?",
                 [snapshot_id, SOURCE, sha256])
     with report.report_csvs(path) as members:
         parts = [(report.identify(name, report.read_header(csv_path)), csv_path) for name, csv_path in members]
         for part, csv_path in parts:
-            _insert_part(con, snapshot_id, path, sha256, crawl_id, part, csv_path)
+            _insert_part(con, snapshot_id, path, sha256, crawl_id, part, csv_path, source_url)
     counts = con.execute(
         "SELECT report_kind, count(*), count(*) FILTER (WHERE amount_below_threshold), "
         "count(*) FILTER (WHERE amount_spent_low IS NULL AND amount_spent_text IS NOT NULL) "
@@ -103,7 +104,7 @@ def _load_file(con, snapshot_id: int, path: Path, sha256: str, crawl_id: str, re
 
 
 def _insert_part(con, snapshot_id, path: Path, sha256: str, crawl_id: str, part: report.ReportPart,
-                 csv_path: Path) -> None:
+                 csv_path: Path, source_url: str | None = None) -> None:
     name = part.report
     con.execute("CREATE OR REPLACE TEMP TABLE meta_report_stage AS "
                 f"SELECT {report.projection(part)} FROM {report.csv_source(csv_path)}")
@@ -124,7 +125,7 @@ def _insert_part(con, snapshot_id, path: Path, sha256: str, crawl_id: str, part:
                l.location_code, $currency AS currency, s.amount_spent_text, s.amount_spent_low,
                s.amount_spent_high, s.amount_below_threshold, s.number_of_ads
         FROM meta_report_stage AS s LEFT JOIN meta_report_locations AS l USING (location_name)
-        """, {"snapshot_id": snapshot_id, "source": SOURCE, "crawl_id": crawl_id, "url": path.resolve().as_uri(),
+        """, {"snapshot_id": snapshot_id, "source": SOURCE, "crawl_id": crawl_id, "url": source_url or path.resolve().as_uri(),
               "file_name": path.name, "sha256": sha256, "member": part.name, "kind": part.kind,
               "country": name.country, "period": name.period, "report_date": name.report_date.isoformat(),
               "period_start": name.period_start.isoformat() if name.period_start else None,

@@ -1,0 +1,122 @@
+"""Load a meta_ad_report crawl folder (the opt-in live fetch, spiders/meta_ad_report.py) into a running snapshot.
+
+The report zips the crawl fetched (the manifest's ``bulk`` entries, each checked against the file on disk by
+size and sha256) load exactly as ``adtrail import meta-report`` loads downloads (warehouse/load_meta_report.py:
+every row into raw_meta_ad_report, one transaction per file, a file that is not a report refused and the
+others kept), with the crawl's id and each zip's download address (without its expiring signature) as
+provenance. snapshot_source gets the manifest's scope, counts, status and error: a report whose query
+answered without a download URI is named there. A failed crawl loads no rows and is recorded as failed;
+loading the same crawl twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from spiders.parsers import meta_report as report
+from warehouse.crawl_folder import MANIFEST_NAME, CrawlFolderError, CrawlManifest, read_manifest
+from warehouse.db import fetch_one
+from warehouse.load_meta_report import SOURCE, MetaReportResult, _load_file
+from warehouse.snapshots import SnapshotError, snapshot_status
+
+
+@dataclass
+class MetaReportCrawlResult:
+    snapshot_id: int
+    source: str = SOURCE
+    status: str = "complete"
+    error: str | None = None
+    already_loaded: bool = False
+    items_loaded: int = 0
+    files: MetaReportResult | None = None
+    refused: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def message(self) -> str:
+        if self.already_loaded:
+            return f"{self.source}: already loaded into snapshot {self.snapshot_id}; nothing changed"
+        if self.status != "complete":
+            return f"{self.source}: {self.status}: {self.error}"
+        text = self.files.message if self.files else f"{self.source}: no rows"
+        return text + (f"\n{self.source}: {self.error}" if self.error else "")
+
+
+def bulk_entries(manifest: CrawlManifest) -> list[dict]:
+    """The manifest's report zips, each checked against the file on disk (size and sha256)."""
+    files = json.loads((manifest.crawl_dir / MANIFEST_NAME).read_bytes()).get("files") or []
+    entries = []
+    for entry in (f for f in files if isinstance(f, dict) and f.get("kind") == "bulk"):
+        path = (manifest.crawl_dir / entry["path"]).resolve()
+        if not path.is_relative_to(manifest.crawl_dir.resolve()) or not path.is_file():
+            raise CrawlFolderError(f"{path} is listed in the manifest but missing; crawl again")
+        if path.stat().st_size != entry.get("size") or report.file_sha256(path) != entry.get("sha256"):
+            raise CrawlFolderError(f"{path} is not the file the crawl recorded (size or sha256 differ); nothing "
+                                   "was loaded: crawl again")
+        entries.append({**entry, "path": path})
+    return entries
+
+
+def load_meta_report_crawl(con, snapshot_id: int, crawl_dir: Path, *,
+                           accept_unfinished: bool = False) -> MetaReportCrawlResult:
+    """Load a meta_ad_report crawl folder into a running snapshot and record it in snapshot_source."""
+    manifest = read_manifest(crawl_dir)
+    if manifest.status == "running" and not accept_unfinished:
+        raise CrawlFolderError(f"{manifest.crawl_dir}: the crawl {manifest.crawl_id} has not finished; rerun it "
+                               "with adtrail crawl, or load it as a failed source")
+    held = fetch_one(con, "SELECT min(src.snapshot_id) FROM snapshot_source AS src JOIN snapshot AS s USING "
+                     "(snapshot_id) WHERE (s.status = 'complete' OR s.snapshot_id = ?) AND src.crawl_id = ? "
+                     "AND src.manifest_sha256 = ?", [snapshot_id, manifest.crawl_id, manifest.manifest_sha256])[0]
+    if held is not None:
+        return MetaReportCrawlResult(held, manifest.source, already_loaded=True)
+    status = snapshot_status(con, snapshot_id)
+    if status != "running":
+        raise SnapshotError(f"snapshot {snapshot_id} is {status or 'missing'}; load into a running snapshot")
+    entries = bulk_entries(manifest) if manifest.status == "complete" else []
+    # Rows of an earlier crawl of this source in this snapshot give way to this crawl's.
+    con.execute("DELETE FROM raw_meta_ad_report WHERE snapshot_id = ? AND source = ?", [snapshot_id, manifest.source])
+    result = MetaReportCrawlResult(snapshot_id, manifest.source)
+    if not entries:
+        result.status = "failed"
+        result.error = manifest.error or (f"the crawl in {manifest.crawl_dir} has status {manifest.status!r} "
+                                          "and no report file; crawl again")
+    else:
+        files = result.files = MetaReportResult(snapshot_id)
+        for entry in entries:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                _load_file(con, snapshot_id, entry["path"], entry["sha256"], manifest.crawl_id, files,
+                           source_url=entry.get("source_url"))
+                con.execute("COMMIT")
+                files.loaded_files.append(entry["path"].name)
+            except report.MetaReportFileError as error:
+                con.execute("ROLLBACK")
+                files.failed_files[entry["path"].name] = str(error)
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+        errors = [e for e in [manifest.error, *files.failed_files.values()] if e]
+        result.error = "; ".join(errors) or None
+        result.items_loaded = fetch_one(con, "SELECT count(*) FROM raw_meta_ad_report WHERE snapshot_id = ? AND "
+                                        "source = ?", [snapshot_id, manifest.source])[0]
+        if not result.items_loaded:
+            result.status = "failed"
+    _record(con, snapshot_id, manifest, result)
+    return result
+
+
+def _record(con, snapshot_id: int, manifest: CrawlManifest, result: MetaReportCrawlResult) -> None:
+    files = result.files or MetaReportResult(snapshot_id)
+    counts = {**manifest.counts, **{f"rows_{kind}": n for kind, n in files.rows.items()},
+              "below_threshold": files.below_threshold, "unparsed_amounts": files.unparsed_amounts,
+              "files_loaded": len(files.loaded_files), "files_refused": len(files.failed_files)}
+    finish_reason = "unfinished" if manifest.status == "running" else manifest.finish_reason
+    con.execute("DELETE FROM snapshot_source WHERE snapshot_id = ? AND source = ?", [snapshot_id, result.source])
+    con.execute(
+        "INSERT INTO snapshot_source (snapshot_id, source, crawl_id, manifest_sha256, scope, scope_hash, status, "
+        "finish_reason, error, cursor, counts, items_loaded, loaded_at) "
+        "VALUES (?, ?, ?, ?, CAST(? AS JSON), ?, ?, ?, ?, ?, CAST(? AS JSON), ?, now())",
+        [snapshot_id, result.source, manifest.crawl_id, manifest.manifest_sha256,
+         json.dumps(manifest.scope, sort_keys=True), manifest.scope_hash, result.status, finish_reason,
+         result.error, manifest.cursor, json.dumps(counts, sort_keys=True), result.items_loaded])
