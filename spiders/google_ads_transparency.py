@@ -168,6 +168,23 @@ class GoogleAdsTransparencySpider(PaginatedApiSpider):
         self.count("scrolls", scrolls)
         return google_transparency.creative_ids_in(await page.content())
 
+    @property
+    def failed_creatives(self) -> list[str]:
+        """This run's creatives that could not be read, each with its reason (for the manifest's error)."""
+        if not hasattr(self, "_failed_creatives"):
+            self._failed_creatives: list[str] = []
+        return self._failed_creatives
+
+    def items_failed_message(self) -> str | None:
+        """The manifest's error of a crawl that finished with some creatives unread: which and why."""
+        failed = self.failed_creatives
+        if not failed:
+            return None
+        return (f"{len(failed)} of {self.crawler.stats.get_value('adtrail/creatives', 0) + len(failed)} creatives "
+                f"failed: " + "; ".join(failed[:5]) + ("; ..." if len(failed) > 5 else "")
+                + "; the other creatives are kept. Rerun later (a finished advertiser is skipped), or open the page "
+                "in a browser, save it and read it with `adtrail parse google-creative`")
+
     async def _creative(self, context, advertiser_id: str, creative_id: str, page_number: int) -> dict:
         url = f"{self._base()}/advertiser/{advertiser_id}/creative/{creative_id}"
         provenance = {"item_kind": self.item_kind, "source": self.name, "crawl_id": self.crawl_id,
@@ -184,6 +201,7 @@ class GoogleAdsTransparencySpider(PaginatedApiSpider):
         except Exception as error:  # noqa: BLE001 - Playwright's TimeoutError or a network error
             self.count("creatives_failed")
             first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
+            self.failed_creatives.append(f"{creative_id}: {step} ({first_line})")
             return google_transparency.failed_creative(
                 {**provenance, "body_sha256": None}, advertiser_id=advertiser_id, creative_id=creative_id,
                 error=(f"{url}: {step} ({first_line}); the other creatives are kept. Rerun later, or open the page "

@@ -110,6 +110,9 @@ class CrawlManifestPipeline:
             error = (f"the crawl finished but chains {open_chains} did not reach their last page (see "
                      "crawl.log); rerun the same command to continue them from the saved cursor")
         complete = error is None and finish_reason == "finished"
+        if complete and hasattr(spider, "items_failed_message"):
+            # Items that failed one by one (a page that never loaded) leave the crawl complete, named here.
+            error = spider.items_failed_message()
         self.manifest.update(
             finished_at=utc_now(),
             status="complete" if complete else "failed",
