@@ -117,6 +117,8 @@ DEFAULTS: dict = {
             "token_endpoint": "https://open.tiktokapis.com/v2/oauth/token/",
             "endpoint": "https://open.tiktokapis.com/v2/research/adlib/ad/query/",
             "commercial_content_endpoint": "https://open.tiktokapis.com/v2/research/adlib/commercial_content/query/",
+            "advertiser_endpoint": "https://open.tiktokapis.com/v2/research/adlib/advertiser/query/",
+            "ad_detail_endpoint": "https://open.tiktokapis.com/v2/research/adlib/ad/detail/",
             "daily_request_budget": 1000,
             "content": "ads",
             "countries": ["ALL"],
@@ -124,6 +126,7 @@ DEFAULTS: dict = {
             "date_max": "",
             "search_terms": [],
             "advertiser_business_ids": [],
+            "fetch_ad_details": False,
         },
         "ads_txt": {
             "enabled": False,
@@ -159,6 +162,8 @@ SPIDER_SETTING_NAMES: dict[str, dict[str, str]] = {
     "snap_political": {"endpoint": "SNAP_POLITICAL_URL_TEMPLATE", "first_year": "SNAP_POLITICAL_FIRST_YEAR"},
     "tiktok_commercial_content": {"token_endpoint": "TIKTOK_TOKEN_URL", "endpoint": "TIKTOK_AD_QUERY_URL",
                                   "commercial_content_endpoint": "TIKTOK_COMMERCIAL_CONTENT_QUERY_URL",
+                                  "advertiser_endpoint": "TIKTOK_ADVERTISER_QUERY_URL",
+                                  "ad_detail_endpoint": "TIKTOK_AD_DETAIL_URL",
                                   "daily_request_budget": "TIKTOK_DAILY_REQUEST_BUDGET"},
 }
 # Bulk-file sources keep their last good download here, to skip unchanged files and resume partial ones.
@@ -188,7 +193,7 @@ SCOPE_KEYS: dict[str, tuple[str, ...]] = {
     "page_placements": ("urls", "max_pages_per_site"),
     "snap_political": (),  # every year's worldwide file; the years come from first_year and the clock
     "tiktok_commercial_content": ("content", "countries", "date_min", "date_max", "search_terms",
-                                  "advertiser_business_ids"),
+                                  "advertiser_business_ids", "fetch_ad_details"),
 }
 
 

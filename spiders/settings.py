@@ -128,6 +128,8 @@ ADTRAIL_TLS_CA_FILE = None
 TIKTOK_TOKEN_URL = "https://open.tiktokapis.com/v2/oauth/token/"
 TIKTOK_AD_QUERY_URL = "https://open.tiktokapis.com/v2/research/adlib/ad/query/"
 TIKTOK_COMMERCIAL_CONTENT_QUERY_URL = "https://open.tiktokapis.com/v2/research/adlib/commercial_content/query/"
+TIKTOK_ADVERTISER_QUERY_URL = "https://open.tiktokapis.com/v2/research/adlib/advertiser/query/"
+TIKTOK_AD_DETAIL_URL = "https://open.tiktokapis.com/v2/research/adlib/ad/detail/"
 TIKTOK_MAX_COUNT = 50  # results per page; TikTok's maximum is 50
 TIKTOK_DAILY_REQUEST_BUDGET = 1000  # TikTok's research quota: 1000 requests a day, reset at 00:00 UTC
 # google_ads_transparency (spiders/google_ads_transparency.py): Chromium through scrapy-playwright; off by default.

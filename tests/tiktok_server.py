@@ -3,7 +3,9 @@
 - ``POST /v2/oauth/token/``: form ``client_key``, ``client_secret``, ``grant_type=client_credentials``;
   answers ``token.json`` with a new token each time (``clt.replay-token-1``, ``-2``...); wrong credentials
   get TikTok's ``invalid_client`` answer.
-- ``POST /v2/research/adlib/ad/query/`` and ``.../commercial_content/query/``: the JSON body's
+- ``POST /v2/research/adlib/ad/detail/``: body ``{"ad_id": N}``; answers ``ad_detail.json`` for ad N
+  (its ``ad.id`` set to N: targeting of IT and GB, reach by country GB 18K, IT 12K).
+- ``POST /v2/research/adlib/ad/query/``, ``.../advertiser/query/`` and ``.../commercial_content/query/``: the JSON body's
   ``search_id`` (``first`` without one) picks the script's list of answers, served in turn (the last one
   again when they run out). An answer is ``(status, fixture file)``. A request whose bearer token is not
   the latest issued one gets ``access_token_invalid`` (401), as an expired token would.
@@ -56,6 +58,11 @@ class TikTokServer:
     def api_requests(self) -> list[dict]:
         return [request for request in self.requests if request["path"] != "/v2/oauth/token/"]
 
+    def detail_ad_ids(self) -> list[int]:
+        """The ad ids of every ad detail asked, in order."""
+        return [json.loads(request["body"])["ad_id"] for request in self.requests
+                if request["path"] == "/v2/research/adlib/ad/detail/"]
+
     def _answer(self, path: str, body: bytes, authorization: str | None) -> tuple[int, bytes]:
         if path == "/v2/oauth/token/":
             form = dict(parse_qsl(body.decode("utf-8")))
@@ -72,6 +79,14 @@ class TikTokServer:
             latest = self.tokens[-1] if self.tokens else None
         if authorization != f"Bearer {latest}":
             return 401, (FIXTURES / "error_access_token_invalid.json").read_bytes()
+        if path == "/v2/research/adlib/ad/detail/":
+            ad_id = json.loads(body or b"{}").get("ad_id")
+            if not isinstance(ad_id, int):
+                return 400, json.dumps({"error": {"code": "invalid_params", "message": "ad_id must be an integer",
+                                                  "log_id": "x"}}).encode()
+            detail = json.loads((FIXTURES / "ad_detail.json").read_text(encoding="utf-8"))
+            detail["data"]["ad"]["id"] = ad_id
+            return 200, json.dumps(detail).encode()
         key = json.loads(body or b"{}").get("search_id") or "first"
         with self.lock:
             answers = self.script.get(key)

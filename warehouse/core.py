@@ -231,7 +231,13 @@ SELECT
     CASE WHEN title IS NULL THEN NULL ELSE [title] END AS content_titles,
     CAST(first_shown_date AS TIMESTAMPTZ) AS delivery_start,
     CAST(last_shown_date AS TIMESTAMPTZ) AS delivery_stop,
-    targeting->>'gender' AS targeting_gender,
+    -- ad_group.targeting_info (detail answers): {"age": {"25-34": true, ...}, "gender": {"female": true, ...}}
+    list_sort(list_filter(json_keys(targeting->'age'), lambda age: (targeting->'age'->>age) = 'true'))
+        AS targeting_ages,
+    CASE WHEN json_type(targeting->'gender') = 'OBJECT'
+         THEN array_to_string(list_sort(list_filter(json_keys(targeting->'gender'),
+                                                    lambda g: (targeting->'gender'->>g) = 'true')), ',')
+         ELSE targeting->>'gender' END AS targeting_gender,
     to_json(list_transform(targeted_countries, lambda country: {'name': country, 'type': 'country'}))
         AS targeting_locations_included,
     CASE WHEN unique_users_seen_lower = unique_users_seen_upper THEN unique_users_seen_lower END AS reach_total,
@@ -249,6 +255,26 @@ FROM raw_tiktok_ad
 WHERE snapshot_id = $snapshot_id AND source = $source
 """
 
+# TikTok reach by country ({"GB": "18K", "IT": "1K-10K"}): a row per country; reach (people) only when the
+# figure is one number ("18K"), NULL for a bucket, as core_ad.reach_total.
+_TIKTOK_COUNTRY_REACH = r"""
+INSERT INTO core_ad_country_reach BY NAME
+WITH countries AS (
+    SELECT snapshot_id, ad_key, source, unique_users_seen_by_country AS by_country,
+        unnest(json_keys(unique_users_seen_by_country)) AS country
+    FROM raw_tiktok_ad
+    WHERE snapshot_id = $snapshot_id AND source = $source AND json_type(unique_users_seen_by_country) = 'OBJECT'
+), figures AS (
+    SELECT *, upper(replace(trim(by_country->>country), ',', '')) AS figure FROM countries
+)
+SELECT snapshot_id, 'tiktok' AS platform, ad_key, source, country,
+    CASE WHEN regexp_full_match(figure, '[0-9]+(\.[0-9]+)?[KMB]?') THEN CAST(round(
+        CAST(regexp_extract(figure, '^[0-9.]+') AS DOUBLE)
+        * CASE right(figure, 1) WHEN 'K' THEN 1e3 WHEN 'M' THEN 1e6 WHEN 'B' THEN 1e9 ELSE 1 END) AS BIGINT)
+    END AS reach
+FROM figures
+"""
+
 CORE_BUILDERS: dict[str, tuple[str, ...]] = {
     "linkedin_ad": (_LINKEDIN_AD, _LINKEDIN_COUNTRY_REACH, _LINKEDIN_PAYER),
     "meta_ad": (_META_AD, _META_COUNTRY_REACH, _META_PAYER),
@@ -261,7 +287,7 @@ CORE_BUILDERS: dict[str, tuple[str, ...]] = {
     "page_ad_slot": (),
     "page_ad_request": (),
     "page_bid": (),
-    "tiktok_ad": (_TIKTOK_AD,),
+    "tiktok_ad": (_TIKTOK_AD, _TIKTOK_COUNTRY_REACH),
     "tiktok_commercial_content": (),  # raw only: creator signals for issue 5's monetisation graph  # raw only: the view ads_txt_current (migration 072) reads it
     "tiktok_advertiser": (),  # raw only: business ids and names for the advertiser graph
     "google_creative": (),  # raw only: creative text and media, joined to the bundle by creative id

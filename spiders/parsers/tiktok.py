@@ -11,6 +11,9 @@ Pure functions, no I/O but ``parse_file``. Written from TikTok's published refer
 - ``commercial-content-api-query-commercial-content``: ``{"data": {"commercial_contents": [...],
   "has_more", "search_id"}}``; each entry has id, create_date / create_timestamp, label, brand_names,
   creator {username, follower_count}, videos.
+- ``commercial-content-api-query-advertisers``: ``POST /v2/research/adlib/advertiser/query/`` with
+  ``{"search_term", "max_count"}`` answers ``{"data": {"advertisers": [{"business_id", "business_name",
+  "country_code"}]}}``.
 - ``tiktok-api-v2-error-handling``: every answer carries ``{"error": {"code", "message", "log_id"}}``;
   ``code`` is ``"ok"`` on success, else e.g. ``access_token_invalid`` (401), ``rate_limit_exceeded``
   (429), ``scope_not_authorized`` (401), ``invalid_params`` (400), ``internal_error`` (500).
@@ -270,6 +273,29 @@ def parse_commercial_content_page(body: bytes, *, provenance: dict, redactor: Re
     return Page(items, *_paging(data))
 
 
+def parse_advertiser_page(body: bytes, *, provenance: dict, redactor: Redactor,
+                          search_term_sha256: str | None) -> Page:
+    """An advertiser query answer (``commercial-content-api-query-advertisers``: ``data.advertisers[]`` of
+    business_id, business_name, country_code). TikTok documents no paging for it; ``has_more`` and
+    ``search_id`` are followed as on the other adlib queries when an answer carries them."""
+    data = _data(body)
+    entries = data.get("advertisers")
+    if not isinstance(entries, list):
+        raise MalformedPage("the answer's data has no 'advertisers' list")
+    items = []
+    for entry in redactor.redact_obj(entries):
+        if not isinstance(entry, dict) or entry.get("business_id") is None:
+            raise MalformedPage("an advertiser entry has no business_id; ask for the field business_id")
+        item = empty_item("tiktok_advertiser")
+        item.update(provenance)
+        country = entry.get("country_code")
+        item.update(item_kind="tiktok_advertiser", platform="tiktok", business_id=str(entry["business_id"]),
+                    advertiser_key=f"{entry['business_id']}:{country or ''}", business_name=entry.get("business_name"),
+                    country_code=country, search_term_sha256=search_term_sha256, record=entry)
+        items.append(item)
+    return Page(items, *_paging(data))
+
+
 def _file_provenance(path: Path, body: bytes, kind: str) -> dict:
     return {"item_kind": kind, "source": "tiktok_commercial_content", "crawl_id": None,
             "source_url": path.resolve().as_uri(),
@@ -292,8 +318,12 @@ def parse_file(path: Path) -> Iterator[dict]:
     elif "ads" in data:
         yield from parse_ad_page(body, provenance=_file_provenance(path, body, "tiktok_ad"), redactor=redactor,
                                  query_country=None).items
+    elif "advertisers" in data:
+        yield from parse_advertiser_page(body, provenance=_file_provenance(path, body, "tiktok_advertiser"),
+                                         redactor=redactor, search_term_sha256=None).items
     elif "ad" in data:
         yield parse_ad_detail(body, provenance=_file_provenance(path, body, "tiktok_ad"), redactor=redactor)
     else:
-        raise MalformedPage(f"{path}: data has none of 'ads', 'ad' or 'commercial_contents': not an answer of "
-                            "the Commercial Content API's ad query, ad detail or commercial content query")
+        raise MalformedPage(f"{path}: data has none of 'ads', 'ad', 'advertisers' or 'commercial_contents': not an "
+                            "answer of the Commercial Content API's ad query, ad detail, advertiser query or "
+                            "commercial content query")
