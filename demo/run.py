@@ -51,15 +51,20 @@ def demo_config(endpoint: str, countries: list[str], crawl_root: Path, bundle_ur
     return config
 
 
+# Rendered by Chromium: crawled only when it is installed.
+BROWSER_SOURCES = ["page_placements", "google_ads_transparency"]
+
+
 def demo_sources() -> list[str]:
-    """DEMO_SOURCES, and page_placements when Chromium is installed: the demo never fails for want of it."""
+    """DEMO_SOURCES, and the browser sources when Chromium is installed: the demo never fails for want of it."""
     from cli import progress
     from spiders.page_placements import chromium_executable
 
     if chromium_executable({}) is None:
-        progress("page_placements skipped: Chromium not found (install Debian's chromium or set ADTRAIL_CHROMIUM)")
+        progress(f"{' and '.join(BROWSER_SOURCES)} skipped: Chromium not found (install Debian's chromium or set "
+                 "ADTRAIL_CHROMIUM)")
         return list(DEMO_SOURCES)
-    return [*DEMO_SOURCES, "page_placements"]
+    return [*DEMO_SOURCES, *BROWSER_SOURCES]
 
 
 def run_demo(*, db_path: Path | None = None, open_app: bool = True, week: int | None = None,
@@ -67,7 +72,9 @@ def run_demo(*, db_path: Path | None = None, open_app: bool = True, week: int | 
     from cli import progress, run_snapshot
     from demo.bulk_server import BundleServer
     from demo.fx_world import ECB_PATH, WORLDBANK_PATH, generate_fx_files
+    from demo.gatc_site import GatcDemoSite, configure_gatc
     from demo.google_bundle_files import generate_google_bundle
+    from demo.google_world import generate_google_world
     from demo.monetisation_world import generate_monetisation_world
     from demo.site_server import DemoSiteServer
     from demo.server import GraphApiServer
@@ -109,11 +116,12 @@ def run_demo(*, db_path: Path | None = None, open_app: bool = True, week: int | 
             BundleServer(snap.zip_bytes, last_modified=snap.last_modified,
                          path=SNAP_PATH.format(year=snap.year)) as snap_store, \
             DemoSiteServer(monetisation.routes(), db_path.parent / "demo-tls") as sites, \
-            TikTokDemoServer(tiktok_world) as tiktok:
+            TikTokDemoServer(tiktok_world) as tiktok, GatcDemoSite(generate_google_world(week)) as gatc:
         config = demo_config(server.url, world.countries, db_path.parent / "crawls", store.url,
                              {"fx_ecb": ecb.url, "fx_worldbank": worldbank.url},
                              (snap_store.url.replace(f"/{snap.year}/", "/{year}/"), snap.year), (monetisation, sites),
                              (tiktok.url, list(TIKTOK_COUNTRIES), as_of))
+        configure_gatc(config, gatc)  # crawled only when Chromium is found (demo_sources)
         snapshot_id = run_snapshot(config, db_path, as_of, env=env, sources=demo_sources(), imports=imports)
 
     from warehouse.publish import open_published
