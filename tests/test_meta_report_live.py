@@ -236,3 +236,15 @@ def test_the_spider_refuses_when_off_or_without_permission(facebook, tmp_path):
     assert not unstated.complete and "permission_statement" in unstated.error
     assert "adtrail import meta-report" in unstated.error
     assert facebook.requests == []  # nothing reached the server
+
+
+@needs_realdata
+def test_adtrail_parse_reads_a_saved_query_answer(capsys):
+    from cli import main
+
+    assert main(["parse", "meta-report-query", str(RECORDED_ANSWER)]) == 0
+    (line,) = capsys.readouterr().out.splitlines()
+    parsed = json.loads(line)
+    assert parsed["file_name"] == "FacebookAdLibraryReport_2025-07-09_UA_last_30_days.zip"
+    assert (parsed["country"], parsed["period"], parsed["report_date"]) == ("UA", "last_30_days", "2025-07-09")
+    assert parsed["download_uri"] == query.download_uri(RECORDED_ANSWER.read_bytes())

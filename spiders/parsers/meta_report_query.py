@@ -15,6 +15,7 @@ variables or its answer at any time: an answer without a download URI is refused
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from urllib.parse import unquote, urlsplit
 
 from spiders.parsers.meta_report import PERIOD_DAYS
@@ -85,3 +86,16 @@ def without_query(uri: str) -> str:
     """The URI without its query: the CDN's signature (``oh``, ``oe``, ``_nc_*``) expires and is not kept."""
     parts = urlsplit(uri)
     return f"{parts.scheme}://{parts.netloc}{parts.path}"
+
+
+def parse_file(path) -> Iterator[dict]:
+    """``adtrail parse meta-report-query``: a saved answer of the query: its download URI and what its file is."""
+    from pathlib import Path
+
+    from spiders.parsers.meta_report import parse_name
+
+    uri = download_uri(Path(path).read_bytes())
+    name = report_file_name(uri)
+    report = parse_name(name)
+    yield {"download_uri": uri, "file_name": name, "country": report.country, "period": report.period,
+           "report_date": report.report_date.isoformat()}

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from spiders.parsers import ads_txt
 from spiders.parsers import fx_ecb, fx_user_csv, fx_worldbank, google_bundle, meta_ads_archive, meta_report, youtube
+from spiders.parsers import meta_report_query
 from spiders.parsers import easylist, sellers_json, snap_political, tiktok
 from spiders.parsers import google_transparency
 
@@ -81,6 +82,7 @@ PARSERS: dict[str, Callable[[Path], Iterator[dict]]] = {
     "youtube-watch": parse_youtube_page,  # a saved watch or channel page: ad slots, channel facts
     "youtube-video-info": parse_youtube_video_info,  # an innertube player response (JSON)
     "meta-report": meta_report.parse_file,  # Meta Ad Library Report zip or one of its CSVs
+    "meta-report-query": meta_report_query.parse_file,  # a saved answer of the report's internal download query
     "snap-political": snap_political.parse_file,  # Snap's yearly PoliticalAds.zip or its CSV
     "sellers-json": sellers_json.parse_file,  # one sellers.json: each seller, then the file's facts or error
     "easylist": easylist.parse_file,  # EasyList: rule counts, then each ||host^ ad-server rule
