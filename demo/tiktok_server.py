@@ -7,9 +7,13 @@
   ``ad_published_date_range`` as YYYYMMDD, ``advertiser_business_ids``) and ``max_count`` (at most 50) pick
   the ads; the next page is asked with the ``search_id`` of the last answer while ``has_more`` is true. A
   bearer token the server did not issue gets ``access_token_invalid`` (401).
+- ``POST /v2/research/adlib/ad/detail/``: body ``{"ad_id"}``; the ad's entry with ``ad_group.targeting_info``
+  (the countries it reached, age groups and genders drawn from the ad id, so the same every week).
+- ``POST /v2/research/adlib/advertiser/query/``: body ``{"search_term", "max_count"}``; the advertisers whose
+  name holds the term (case-insensitive), one entry per country, paged by ``search_id`` like the ads.
 
 The answers follow TikTok's published reference (developers.tiktok.com/doc/commercial-content-api-query-ads,
-tiktok-api-v2-error-handling), like the test server the spider's tests replay fixtures from.
+-get-ad-details, -query-advertisers, tiktok-api-v2-error-handling), like the test server the spider's tests replay fixtures from.
 """
 
 from __future__ import annotations
@@ -25,10 +29,35 @@ from demo.tiktok_world import TikTokWorld
 
 TOKEN_PATH = "/v2/oauth/token/"
 AD_QUERY_PATH = "/v2/research/adlib/ad/query/"
+AD_DETAIL_PATH = "/v2/research/adlib/ad/detail/"
+ADVERTISER_QUERY_PATH = "/v2/research/adlib/advertiser/query/"
+AGE_GROUPS = ("13-17", "18-24", "25-34", "35-44", "45-54", "55+")
 # Demo credentials, handed to the spider's child process only. Not secrets, but redacted like them.
 DEMO_CLIENT_KEY = "demo-tiktok-client-key"
 DEMO_CLIENT_SECRET = "demo-tiktok-client-secret-not-a-secret"
 MAX_COUNT = 50
+
+
+def _ok(data: dict) -> bytes:
+    return json.dumps({"data": data, "error": {"code": "ok", "message": "", "log_id": "DEMO",
+                                               "http_status_code": 200}}).encode()
+
+
+def _search_id(offset: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"offset": offset}).encode()).decode()
+
+
+def ad_detail(entry: dict) -> dict:
+    """The detail answer's data for an ad entry: the entry plus its ad group's targeting (drawn from the id:
+    adults from an age group on, both genders or one)."""
+    ad_id = entry["ad"]["id"]
+    youngest = 1 + ad_id % 3  # 18-24, 25-34 or 35-44 and older
+    genders = ({"female": True, "male": True, "unknown": True} if ad_id % 5 else
+               {"female": True, "male": False, "unknown": False})
+    countries = sorted(entry["ad"]["reach"]["unique_users_seen_by_country"])
+    return {**entry, "ad_group": {"targeting_info": {
+        "country": countries, "age": {age: index >= youngest for index, age in enumerate(AGE_GROUPS)},
+        "gender": genders, "number_of_users_targeted": "1M-5M"}}}
 
 
 def _error(code: str, message: str, status: int) -> bytes:
@@ -69,13 +98,17 @@ class TikTokDemoServer:
             with self.lock:
                 self.tokens.add(token)
             return 200, json.dumps({"access_token": token, "expires_in": 7200, "token_type": "Bearer"}).encode()
-        if path != AD_QUERY_PATH:
+        if path not in (AD_QUERY_PATH, AD_DETAIL_PATH, ADVERTISER_QUERY_PATH):
             return 404, _error("invalid_params", f"no endpoint {path} in the demo", 404)
         token = (authorization or "").removeprefix("Bearer ")
         with self.lock:
             known = token in self.tokens
         if not known:
             return 401, _error("access_token_invalid", "The access token is invalid or not found in the request.", 401)
+        if path == AD_DETAIL_PATH:
+            return self.answer_detail(body)
+        if path == ADVERTISER_QUERY_PATH:
+            return self.answer_advertisers(body)
         try:
             query = json.loads(body or b"{}")
             filters = query["filters"]
@@ -88,10 +121,32 @@ class TikTokDemoServer:
                                  filters.get("advertiser_business_ids"))
         page = ads[offset:offset + count]
         has_more = offset + count < len(ads)
-        search_id = base64.urlsafe_b64encode(json.dumps({"offset": offset + count}).encode()).decode()
-        return 200, json.dumps({"data": {"ads": page, "has_more": has_more, "search_id": search_id},
-                                "error": {"code": "ok", "message": "", "log_id": "DEMO",
-                                          "http_status_code": 200}}).encode()
+        return 200, _ok({"ads": page, "has_more": has_more, "search_id": _search_id(offset + count)})
+
+    def answer_detail(self, body: bytes) -> tuple[int, bytes]:
+        try:
+            ad_id = int(json.loads(body or b"{}")["ad_id"])
+        except (ValueError, KeyError, TypeError):
+            return 400, _error("invalid_params", "ad_id is required", 400)
+        entry = next((entry for entry in self.world.ads if entry["ad"]["id"] == ad_id), None)
+        if entry is None:
+            return 404, _error("invalid_params", f"no ad {ad_id}", 404)
+        return 200, _ok(ad_detail(entry))
+
+    def answer_advertisers(self, body: bytes) -> tuple[int, bytes]:
+        try:
+            query = json.loads(body or b"{}")
+            term = str(query["search_term"]).casefold()
+            offset = json.loads(base64.urlsafe_b64decode(query["search_id"]))["offset"] if query.get("search_id") else 0
+        except (ValueError, KeyError, TypeError):
+            return 400, _error("invalid_params", "search_term is required", 400)
+        count = min(MAX_COUNT, int(query.get("max_count") or 10))
+        found = [{"business_id": advertiser.business_id, "business_name": advertiser.name, "country_code": country}
+                 for advertiser in self.world.advertisers if term in advertiser.name.casefold()
+                 for country in advertiser.countries]
+        has_more = offset + count < len(found)
+        return 200, _ok({"advertisers": found[offset:offset + count], "has_more": has_more,
+                         "search_id": _search_id(offset + count)})
 
     def _handler(self):
         server = self

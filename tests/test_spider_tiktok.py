@@ -28,9 +28,9 @@ THREE_PAGES = {"first": [(200, "ads_page1.json")], "eyJsYXN0X3NvcnQiOlsyXX0": [(
 
 
 def crawl(server: TikTokServer, out: Path, *, settings: dict | None = None, scope: dict | None = None,
-          secret: str = SECRET):
+          secret: str = SECRET, client_key: str = CLIENT_KEY):
     env = {name: value for name, value in os.environ.items() if name not in SECRET_ENV_VARS}
-    env.update(TIKTOK_CLIENT_KEY=CLIENT_KEY, TIKTOK_CLIENT_SECRET=secret,
+    env.update(TIKTOK_CLIENT_KEY=client_key, TIKTOK_CLIENT_SECRET=secret,
                PYTHONPATH=os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")])))
     command = [sys.executable, "-m", "spiders.run", "tiktok_commercial_content", "--out", str(out),
                "--scope-json", json.dumps(scope or SCOPE)]

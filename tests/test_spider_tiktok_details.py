@@ -6,9 +6,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
+from demo.tiktok_server import DEMO_CLIENT_KEY, DEMO_CLIENT_SECRET, TikTokDemoServer, ad_detail
+from demo.tiktok_world import TIKTOK_COUNTRIES, generate_tiktok_world
+from demo.world import generate_world
 from spiders.items import FIELDS
 from tests.test_spider_tiktok import SECRET, THREE_PAGES, crawl, items, manifest, search_ids
 from tests.tiktok_server import TikTokServer
@@ -148,3 +152,35 @@ def test_budget_spent_among_details_rerun_asks_only_the_details_still_due(tmp_pa
     core = load_folder(tmp_path, out, "SELECT ad_key, targeting_ages FROM core_ad WHERE snapshot_id = ? "
                                       "AND platform = 'tiktok' ORDER BY ad_key")
     assert core == [(ad, ["35-44", "45-54", "55+"]) for ad in ADS]
+
+
+# ---- the demo's TikTok server answers both endpoints as the spider asks them
+
+def test_demo_server_advertisers_and_details(tmp_path):
+    world = generate_world(1)
+    tiktok_world = generate_tiktok_world(world)
+    advertiser = tiktok_world.advertisers[0]
+    term = advertiser.name.split()[0]
+    expected_advertisers = sorted(f"{a.business_id}:{c}" for a in tiktok_world.advertisers
+                                  if term.casefold() in a.name.casefold() for c in a.countries)
+    country = TIKTOK_COUNTRIES[0]
+    date_min, date_max = "2025-09-01", world.as_of.isoformat()
+    ads = tiktok_world.ads_for(country, date_min.replace("-", ""), date_max.replace("-", ""))
+    with TikTokDemoServer(tiktok_world) as demo:
+        server = SimpleNamespace(base_url=demo.url)
+        found = crawl(server, tmp_path / "advertisers", scope={"content": "advertisers", "search_terms": [term]},
+                      settings={**endpoints(server), "TIKTOK_MAX_COUNT": "1"},
+                      client_key=DEMO_CLIENT_KEY, secret=DEMO_CLIENT_SECRET)
+        detailed = crawl(server, tmp_path / "ads", settings=endpoints(server),
+                         scope={"countries": [country], "date_min": date_min, "date_max": date_max,
+                                "fetch_ad_details": True},
+                         client_key=DEMO_CLIENT_KEY, secret=DEMO_CLIENT_SECRET)
+    assert found.returncode == 0, found.stderr
+    assert manifest(tmp_path / "advertisers")["counts"]["pages"] == len(expected_advertisers)  # one a page
+    assert sorted(row["advertiser_key"] for row in items(tmp_path / "advertisers")) == expected_advertisers
+    assert detailed.returncode == 0, detailed.stderr
+    assert ads and manifest(tmp_path / "ads")["ad_details"] == {"listed": len(ads), "fetched": len(ads), "due": 0}
+    details = {row["ad_id"]: row for row in items(tmp_path / "ads") if row["endpoint"] == "ad_detail"}
+    assert sorted(details) == sorted(str(entry["ad"]["id"]) for entry in ads)
+    for entry in ads:
+        assert details[str(entry["ad"]["id"])]["targeting"] == ad_detail(entry)["ad_group"]["targeting_info"]
