@@ -86,6 +86,6 @@ PARSERS: dict[str, Callable[[Path], Iterator[dict]]] = {
     "snap-political": snap_political.parse_file,  # Snap's yearly PoliticalAds.zip or its CSV
     "sellers-json": sellers_json.parse_file,  # one sellers.json: each seller, then the file's facts or error
     "easylist": easylist.parse_file,  # EasyList: rule counts, then each ||host^ ad-server rule
-    "tiktok-ads": tiktok.parse_file,  # a saved Commercial Content API answer: ad query, ad detail or commercial content
+    "tiktok-ads": tiktok.parse_file,  # a saved Commercial Content API answer: ad query, ad detail, advertiser query or commercial content
     "linkedin-ad": parse_linkedin_ad,  # a saved LinkedIn Ad Library results or detail page
 }
