@@ -57,7 +57,7 @@ BROWSER_SOURCES = ["page_placements", "google_ads_transparency"]
 
 def demo_sources() -> list[str]:
     """DEMO_SOURCES, and the browser sources when Chromium is installed: the demo never fails for want of it."""
-    from cli import progress
+    from commands.common import progress
     from spiders.page_placements import chromium_executable
 
     if chromium_executable({}) is None:
@@ -69,7 +69,8 @@ def demo_sources() -> list[str]:
 
 def run_demo(*, db_path: Path | None = None, open_app: bool = True, week: int | None = None,
              port: int = 8501) -> int:
-    from cli import progress, run_snapshot
+    from commands.common import progress
+    from commands.snapshot import run_snapshot
     from demo.bulk_server import BundleServer
     from demo.fx_world import ECB_PATH, WORLDBANK_PATH, generate_fx_files
     from demo.gatc_site import GatcDemoSite, configure_gatc
@@ -132,7 +133,7 @@ def run_demo(*, db_path: Path | None = None, open_app: bool = True, week: int | 
     finally:
         reader.close()
     if open_app:
-        from cli import serve_app
+        from commands.serve import serve_app
 
         return serve_app(db_path, port)
     return 0

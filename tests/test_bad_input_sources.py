@@ -21,7 +21,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from cli import _begin, _load_complete_publish, main
+from cli import main
+from commands.snapshot import _begin, _load_complete_publish
 from spiders.launch import run_crawl
 from tests.crawl_factory import meta_ad_item, write_crawl
 from tests.test_google_ads_transparency_spider import ADVERTISER, FIRST, HANGS, ON_SCROLL, SEE_MORE, site  # noqa: F401

@@ -20,7 +20,7 @@ from urllib.parse import parse_qs, parse_qsl
 import duckdb
 import pytest
 
-from cli import load_and_publish
+from commands.snapshot import load_and_publish
 from config import ConfigError, load_config
 from spiders.launch import run_crawl
 from spiders.parsers import meta_report_query as query

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from cli import load_and_publish
+from commands.snapshot import load_and_publish
 from spiders.launch import run_crawl
 from tests.site_server import Answer, LocalCertificateAuthority, SiteServer
 from warehouse import db

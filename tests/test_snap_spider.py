@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from cli import load_and_publish
+from commands.snapshot import load_and_publish
 from spiders.launch import run_crawl
 
 pytestmark = pytest.mark.slow

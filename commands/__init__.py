@@ -1,0 +1,1 @@
+"""The implementations of `adtrail` commands; cli.py parses arguments and dispatches to them."""
