@@ -15,10 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from warehouse import fx
+from warehouse.bulk_guard import require_running, snapshot_holding
 from warehouse.crawl_folder import CrawlFolderError, CrawlManifest, read_manifest
-from warehouse.db import fetch_one
 from warehouse.load_google import GoogleLoadError, bundle_file_entry
-from warehouse.snapshots import SnapshotError, snapshot_status
 
 # Crawled source -> warehouse.fx kind of its file.
 FX_SOURCES = {"fx_ecb": "ecb", "fx_worldbank": "worldbank"}
@@ -54,18 +53,10 @@ def load_fx_crawl(con, snapshot_id: int, crawl_dir: str | Path, *, accept_unfini
     if manifest.source not in FX_SOURCES:
         raise CrawlFolderError(f"{manifest.crawl_dir}: source {manifest.source!r} is not an exchange-rate source "
                                f"({', '.join(FX_SOURCES)})")
-    if manifest.status == "running" and not accept_unfinished:
-        raise CrawlFolderError(f"{manifest.crawl_dir}: the crawl {manifest.crawl_id} has not finished (manifest "
-                               "status 'running'): rerun it with adtrail crawl, or load it as a failed source")
-    held = fetch_one(con, "SELECT min(src.snapshot_id) FROM snapshot_source AS src JOIN snapshot AS s USING "
-                     "(snapshot_id) WHERE (s.status = 'complete' OR s.snapshot_id = ?) AND src.crawl_id = ? "
-                     "AND src.manifest_sha256 = ?", [snapshot_id, manifest.crawl_id, manifest.manifest_sha256])[0]
+    held = snapshot_holding(con, snapshot_id, manifest, accept_unfinished=accept_unfinished)
     if held is not None:
         return FxCrawlLoadResult(held, manifest.source, "complete", already_loaded=True)
-    status = snapshot_status(con, snapshot_id)
-    if status != "running":
-        raise SnapshotError(f"snapshot {snapshot_id} is {status or 'missing'}; load into a running snapshot "
-                            "(snapshots.begin_or_resume)")
+    require_running(con, snapshot_id)
     try:
         entry = bundle_file_entry(manifest) if manifest.status == "complete" else None
     except GoogleLoadError as error:  # the file on disk is not the one the crawl recorded

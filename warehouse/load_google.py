@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from spiders.parsers import google_bundle as bundle
+from warehouse.bulk_guard import require_running, snapshot_holding
 from warehouse.core import delete_core
-from warehouse.crawl_folder import MANIFEST_NAME, CrawlFolderError, CrawlManifest, read_manifest
+from warehouse.crawl_folder import MANIFEST_NAME, CrawlManifest, read_manifest
 from warehouse.db import fetch_one
-from warehouse.snapshots import SnapshotError, snapshot_status
 
 SOURCE = bundle.SOURCE
 _PROVENANCE = ("snapshot_id", "source", "crawl_id", "source_url", "fetched_at", "file_sha256", "member",
@@ -287,18 +287,10 @@ def load_google_crawl(con, snapshot_id: int, crawl_dir: Path, *, work_dir: Path 
     zip) loads no rows and is recorded as failed, so nothing is inferred from it.
     """
     manifest = read_manifest(crawl_dir)
-    if manifest.status == "running" and not accept_unfinished:
-        raise CrawlFolderError(f"{manifest.crawl_dir}: the crawl {manifest.crawl_id} has not finished (manifest "
-                               "status 'running'): rerun it with adtrail crawl, or load it as a failed source")
-    held = fetch_one(con, "SELECT min(src.snapshot_id) FROM snapshot_source AS src JOIN snapshot AS s USING "
-                     "(snapshot_id) WHERE (s.status = 'complete' OR s.snapshot_id = ?) AND src.crawl_id = ? "
-                     "AND src.manifest_sha256 = ?", [snapshot_id, manifest.crawl_id, manifest.manifest_sha256])[0]
+    held = snapshot_holding(con, snapshot_id, manifest, accept_unfinished=accept_unfinished)
     if held is not None:
         return GoogleLoadResult(held, manifest.source, skipped=True)
-    status = snapshot_status(con, snapshot_id)
-    if status != "running":
-        raise SnapshotError(f"snapshot {snapshot_id} is {status or 'missing'}; load into a running snapshot "
-                            "(snapshots.begin_or_resume)")
+    require_running(con, snapshot_id)
     entry = bundle_file_entry(manifest) if manifest.status == "complete" else None
     con.execute("BEGIN TRANSACTION")
     try:

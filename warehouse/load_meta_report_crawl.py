@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from spiders.parsers import meta_report as report
+from warehouse.bulk_guard import require_running, snapshot_holding
 from warehouse.crawl_folder import MANIFEST_NAME, CrawlFolderError, CrawlManifest, read_manifest
 from warehouse.db import fetch_one
 from warehouse.load_meta_report import SOURCE, MetaReportResult, _load_file
-from warehouse.snapshots import SnapshotError, snapshot_status
 
 
 @dataclass
@@ -62,17 +62,10 @@ def load_meta_report_crawl(con, snapshot_id: int, crawl_dir: Path, *,
                            accept_unfinished: bool = False) -> MetaReportCrawlResult:
     """Load a meta_ad_report crawl folder into a running snapshot and record it in snapshot_source."""
     manifest = read_manifest(crawl_dir)
-    if manifest.status == "running" and not accept_unfinished:
-        raise CrawlFolderError(f"{manifest.crawl_dir}: the crawl {manifest.crawl_id} has not finished; rerun it "
-                               "with adtrail crawl, or load it as a failed source")
-    held = fetch_one(con, "SELECT min(src.snapshot_id) FROM snapshot_source AS src JOIN snapshot AS s USING "
-                     "(snapshot_id) WHERE (s.status = 'complete' OR s.snapshot_id = ?) AND src.crawl_id = ? "
-                     "AND src.manifest_sha256 = ?", [snapshot_id, manifest.crawl_id, manifest.manifest_sha256])[0]
+    held = snapshot_holding(con, snapshot_id, manifest, accept_unfinished=accept_unfinished)
     if held is not None:
         return MetaReportCrawlResult(held, manifest.source, already_loaded=True)
-    status = snapshot_status(con, snapshot_id)
-    if status != "running":
-        raise SnapshotError(f"snapshot {snapshot_id} is {status or 'missing'}; load into a running snapshot")
+    require_running(con, snapshot_id)
     entries = bulk_entries(manifest) if manifest.status == "complete" else []
     # Rows of an earlier crawl of this source in this snapshot give way to this crawl's.
     con.execute("DELETE FROM raw_meta_ad_report WHERE snapshot_id = ? AND source = ?", [snapshot_id, manifest.source])

@@ -23,9 +23,8 @@ from pathlib import Path
 
 from spiders.manifest import file_sha256
 from spiders.parsers.sellers_json import file_chunks, read_sellers_json
+from warehouse.bulk_guard import require_running, snapshot_holding
 from warehouse.crawl_folder import CrawlFolderError, CrawlManifest, read_manifest
-from warehouse.db import fetch_one
-from warehouse.snapshots import SnapshotError, snapshot_status
 
 SOURCE = "sellers_json"
 TABLES = ("raw_sellers_json_file", "raw_sellers_json_seller")
@@ -119,18 +118,10 @@ def load_sellers_json_crawl(con, snapshot_id: int, crawl_dir: str | Path, *, acc
     manifest = read_manifest(crawl_dir)
     if manifest.source != SOURCE:
         raise CrawlFolderError(f"{manifest.crawl_dir}: source {manifest.source!r} is not {SOURCE}")
-    if manifest.status == "running" and not accept_unfinished:
-        raise CrawlFolderError(f"{manifest.crawl_dir}: the crawl {manifest.crawl_id} has not finished (manifest "
-                               "status 'running'): rerun it with adtrail crawl, or load it as a failed source")
-    held = fetch_one(con, "SELECT min(src.snapshot_id) FROM snapshot_source AS src JOIN snapshot AS s USING "
-                     "(snapshot_id) WHERE (s.status = 'complete' OR s.snapshot_id = ?) AND src.crawl_id = ? "
-                     "AND src.manifest_sha256 = ?", [snapshot_id, manifest.crawl_id, manifest.manifest_sha256])[0]
+    held = snapshot_holding(con, snapshot_id, manifest, accept_unfinished=accept_unfinished)
     if held is not None:
         return SellersJsonLoadResult(held, SOURCE, "complete", already_loaded=True)
-    status = snapshot_status(con, snapshot_id)
-    if status != "running":
-        raise SnapshotError(f"snapshot {snapshot_id} is {status or 'missing'}; load into a running snapshot "
-                            "(snapshots.begin_or_resume)")
+    require_running(con, snapshot_id)
     entries = file_entries(manifest)
     crawl_status = "complete" if manifest.status == "complete" else "failed"
     with tempfile.TemporaryDirectory(prefix="adtrail-sellers-") as work:

@@ -18,10 +18,10 @@ from pathlib import Path
 
 from analysis.countries import country_code
 from spiders.parsers import snap_political as snap
+from warehouse.bulk_guard import require_running, snapshot_holding
 from warehouse.core import delete_core
-from warehouse.crawl_folder import MANIFEST_NAME, CrawlFolderError, CrawlManifest, read_manifest
+from warehouse.crawl_folder import MANIFEST_NAME, CrawlManifest, read_manifest
 from warehouse.db import fetch_one
-from warehouse.snapshots import SnapshotError, snapshot_status
 
 SOURCE = snap.SOURCE
 
@@ -185,17 +185,10 @@ def bulk_entries(manifest: CrawlManifest) -> list[dict]:
 def load_snap_crawl(con, snapshot_id: int, crawl_dir: Path, *, accept_unfinished: bool = False) -> SnapLoadResult:
     """Load a snap_political crawl folder into a running snapshot and record it in snapshot_source."""
     manifest = read_manifest(crawl_dir)
-    if manifest.status == "running" and not accept_unfinished:
-        raise CrawlFolderError(f"{manifest.crawl_dir}: the crawl {manifest.crawl_id} has not finished; rerun it "
-                               "with adtrail crawl, or load it as a failed source")
-    held = fetch_one(con, "SELECT min(src.snapshot_id) FROM snapshot_source AS src JOIN snapshot AS s USING "
-                     "(snapshot_id) WHERE (s.status = 'complete' OR s.snapshot_id = ?) AND src.crawl_id = ? "
-                     "AND src.manifest_sha256 = ?", [snapshot_id, manifest.crawl_id, manifest.manifest_sha256])[0]
+    held = snapshot_holding(con, snapshot_id, manifest, accept_unfinished=accept_unfinished)
     if held is not None:
         return SnapLoadResult(held, manifest.source, skipped=True)
-    status = snapshot_status(con, snapshot_id)
-    if status != "running":
-        raise SnapshotError(f"snapshot {snapshot_id} is {status or 'missing'}; load into a running snapshot")
+    require_running(con, snapshot_id)
     entries = bulk_entries(manifest) if manifest.status == "complete" else []
     con.execute("BEGIN TRANSACTION")
     try:
