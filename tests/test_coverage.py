@@ -1,11 +1,9 @@
-"""Disclosure coverage per country and platform, and Meta's completeness against its report, on seeded rows
-with figures computed by hand from the rule [completeness] of analysis/assumptions.toml."""
+"""Disclosure coverage per country and platform, on seeded rows with figures counted by hand. Meta's
+completeness against its report is tested in tests/test_completeness.py."""
 
 from __future__ import annotations
 
 import datetime as dt
-import tomllib
-from pathlib import Path
 
 import pytest
 
@@ -15,7 +13,6 @@ from warehouse import snapshots
 from warehouse.queries import run_query
 
 D = dt.date.fromisoformat
-ASSUMPTIONS = Path(__file__).resolve().parents[1] / "analysis" / "assumptions.toml"
 
 
 def report_row(con, sid, page_id, amount_text, low, high, row_number):
@@ -27,16 +24,6 @@ def report_row(con, sid, page_id, amount_text, low, high, row_number):
             ?, 'advertisers', 'BD', 'last_7_days', DATE '2024-01-07', DATE '2024-01-01', 'America/Los_Angeles',
             ?, ?, 'BDT', ?, ?, ?, ?)""", [sid, row_number, page_id, f"page {page_id}", amount_text, low, high,
                                           amount_text == "≤100"])
-
-
-def google_week(con, sid, week_start, low, high, estimate, row_number):
-    con.execute("""
-        INSERT INTO google_spend_observation (snapshot_id, source, file_sha256, member, file_kind, row_number, grain,
-            advertiser_id, period_start, period_end, spend_basis, spend_kind, usd_low, usd_high, usd_estimate,
-            usd_conversion, currencies)
-        VALUES (?, 'google_political_bundle', 'seed', 'weekly.csv', 'advertiser_weekly_spend', ?, 'advertiser_week',
-            'AR111', ?, ? + 6, 'disclosed', 'rounded', ?, ?, ?, 'platform', 1)""",
-                [sid, row_number, D(week_start), D(week_start), low, high, estimate])
 
 
 @pytest.fixture(scope="module")
@@ -65,9 +52,6 @@ def warehouse(tmp_path_factory):
                  delivery_start=ts("2023-06-01"), spend_currency="USD", spend_low=100, spend_high=200,
                  spend_estimate=150, content_url="https://adstransparency.google.com/ad/g1")
     core_seed.google_advertiser(con, ads_sid, "AR111", "FRIENDS OF SUZY", "EIN ID 46-3931666")
-    google_week(con, ads_sid, "2023-12-31", 650, 750, 700, 1)  # 6 of 7 days inside
-    google_week(con, ads_sid, "2024-01-07", 140, 140, 140, 2)  # 1 of 7 days inside
-    google_week(con, ads_sid, "2024-01-14", 999, 999, 999, 3)  # after the period
     core_seed.complete(con, ads_sid)
     resolve(con, ads_sid)
 
@@ -101,41 +85,3 @@ def test_disclosure_coverage_per_country_and_platform(warehouse):
         D("2023-06-01"), None, None, D("2023-06-01"))
     assert coverage(con, snapshot_id=ads_sid + 1) == {}  # the report snapshot holds no ads
 
-
-def completeness(con, page_id):
-    rows = run_query(con, "meta_completeness", report_snapshot_id=None, country="BD")
-    return next(row for row in rows.iter_rows(named=True) if row["page_id"] == page_id)
-
-
-def test_completeness_ratio_by_hand(warehouse):
-    con, ads_sid, report_sid = warehouse
-    row = completeness(con, "1001")
-    assert (row["report_snapshot_id"], row["ads_snapshot_id"]) == (report_sid, ads_sid)
-    assert (row["api_ads"], row["ads_other_currency"]) == (2, 1)
-    # A: 0.7 x (1000, 1999, 1499.5); B: 0.25 x (100, 199, 149.5)
-    assert row["api_low"] == pytest.approx(700 + 25)
-    assert row["api_high"] == pytest.approx(1399.3 + 49.75)
-    assert row["api_estimate"] == pytest.approx(1049.65 + 37.375, abs=0.006)
-    assert row["report_estimate"] == 2000
-    assert row["completeness_ratio"] == pytest.approx(0.5435)
-    assert (row["completeness_ratio_low"], row["completeness_ratio_high"]) == (pytest.approx(0.3625),
-                                                                               pytest.approx(0.7245))
-    # Google weekly USD through the entity (shared EIN): 6/7 of week 1, 1/7 of week 2
-    assert row["google_usd_estimate"] == pytest.approx(600 + 20)
-    assert row["google_usd_low"] == pytest.approx(557.14 + 20)
-    assert row["google_usd_high"] == pytest.approx(642.86 + 20)
-
-
-def test_report_row_without_api_ads_and_below_threshold(warehouse):
-    con, _, _ = warehouse
-    row = completeness(con, "3003")
-    assert (row["api_ads"], row["api_estimate"], row["completeness_ratio"]) == (0, None, None)
-    assert (row["report_low"], row["report_high"], row["report_below_threshold"]) == (0, 100, True)
-    assert row["report_estimate"] == 50
-
-
-def test_rule_version_in_sql_matches_assumptions(warehouse):
-    con, _, _ = warehouse
-    rule = tomllib.loads(ASSUMPTIONS.read_text(encoding="utf-8"))["completeness"]
-    assert completeness(con, "1001")["completeness_rule_version"] == rule["version"]
-    assert isinstance(rule["date"], dt.date) and "overlap days" in rule["rule"]
