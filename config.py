@@ -89,6 +89,10 @@ DEFAULTS: dict = {
             "enabled": False,
             "endpoint": "https://adstransparency.google.com",
             "advertiser_ids": [],
+            # Also the biggest advertisers of the Google bundle in the warehouse's published copy (0: none),
+            # those shown in these countries when any are named.
+            "max_bundle_advertisers": 20,
+            "countries": [],
         },
         # Off by default: YouTube's terms forbid automated access without its permission (README, "YouTube").
         "youtube_monetisation": {
@@ -175,6 +179,8 @@ CRAWL_SETTING_NAMES = {
     "backoff_max_seconds": "ADTRAIL_BACKOFF_MAX_SECONDS",
     "max_wait_seconds": "ADTRAIL_MAX_WAIT_SECONDS",
 }
+# Crawls that read the warehouse's published copy (google_ads_transparency: the bundle's advertisers).
+WAREHOUSE_READERS = ("google_ads_transparency",)
 # Scope keys: what a source asks for. Stored (terms hashed) with each snapshot_source row.
 SCOPE_KEYS: dict[str, tuple[str, ...]] = {
     "meta_ads_archive": (
@@ -187,7 +193,7 @@ SCOPE_KEYS: dict[str, tuple[str, ...]] = {
     "fx_worldbank": (),  # every economy, every year
     "sellers_json": ("ad_systems",),  # ad-system domains, or domain=URL
     "youtube_monetisation": ("video_ids", "channel_ids"),
-    "google_ads_transparency": ("advertiser_ids",),  # the bundle's Advertiser_ID values
+    "google_ads_transparency": ("advertiser_ids", "countries", "max_bundle_advertisers"),
     "linkedin_ad_library": ("keyword", "advertiser", "countries", "date_min", "date_max", "permission_statement"),
     "ads_txt": ("domains", "app_domains", "app_store_urls"),
     "page_placements": ("urls", "max_pages_per_site"),
@@ -246,6 +252,8 @@ class Config:
             settings[setting] = str(self.values["crawl"][key])
         if name in BULK_SOURCES:
             settings["ADTRAIL_BULK_STORE"] = str(self.crawl_root / "bulk-store" / name)
+        if name in WAREHOUSE_READERS:  # the crawl reads the published copy beside it, read-only
+            settings["ADTRAIL_WAREHOUSE_DB"] = str(self.db_path)
         return settings
 
 

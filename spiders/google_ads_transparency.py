@@ -1,6 +1,7 @@
 """Google's Ads Transparency Center (adstransparency.google.com), rendered by Chromium through scrapy-playwright:
-the creatives of the advertisers named in the scope, as ``google_creative`` items linked to the political ads
-bundle by creative id (the bundle's Ad_ID) and advertiser id.
+the creatives of the advertisers named in the scope and of the biggest advertisers of Google's political ads
+bundle already in the warehouse (spiders/google_ads_transparency_advertisers.py says which and how), as
+``google_creative`` items linked to the bundle by creative id (the bundle's Ad_ID) and advertiser id.
 
 **Legal note.** The Ads Transparency Center Additional Terms (adstransparency.google.com/terms, read through
 a stored copy when this was written, not re-read online: check the current text) allow use "for your or your
@@ -18,7 +19,11 @@ details, which load late, are awaited up to ``GOOGLE_ADS_TRANSPARENCY_DETAIL_TIM
 never finishes loading (or whose details never come) becomes an item with status ``failed`` and the reason;
 the other creatives are kept. The browser is Debian's Chromium (``chromium`` on PATH or ``ADTRAIL_CHROMIUM``),
 never one Playwright downloads; with ``GOOGLE_ADS_TRANSPARENCY_LOCAL_ONLY`` every browser request to another
-host than the endpoint's is aborted (ad frames from other hosts are kept as URLs, not loaded).
+host than the endpoint's is aborted (ad frames from other hosts are kept as URLs, not loaded). An advertiser
+page answered 404 (an advertiser of the bundle the Center does not show) ends its chain with no creatives.
+
+Evidence: each advertiser page's DOM after scrolling, and each creative page's HTTP answer and rendered DOM,
+are kept in the crawl's WARC (spiders/google_ads_transparency_archive.py).
 """
 
 from __future__ import annotations
@@ -33,11 +38,15 @@ from urllib.parse import urlsplit
 import scrapy
 
 from spiders.base import META_CHAIN, META_PAGE, PageDone, PaginatedApiSpider, ScopeError, Chain
+from spiders.google_ads_transparency_advertisers import AdvertiserPlan, plan_advertisers
+from spiders.google_ads_transparency_archive import archive_dom, archive_navigation
 from spiders.parsers import google_transparency
+from spiders.pipelines.warc_archive import WARC_RECORD_ID
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
 _ADVERTISER_ID = re.compile(r"AR\d{6,}")
+SCOPE_KEYS = ("advertiser_ids", "countries", "max_bundle_advertisers")
 _SEE_MORE = re.compile(r"see more", re.IGNORECASE)
 # The selector of an advertiser page's creative links and of a creative page's loaded details.
 CREATIVE_LINKS = "a[href*='/creative/CR']"
@@ -69,30 +78,63 @@ class GoogleAdsTransparencySpider(PaginatedApiSpider):
                      priority="spider")
 
     @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.plan: AdvertiserPlan = plan_advertisers(spider.scope, spider.scope_sha256,
+                                                       crawler.settings.get("ADTRAIL_WAREHOUSE_DB"),
+                                                       spider.folder.cursor.parent)
+        if spider.plan.bundle_note:
+            spider.logger.warning("no advertisers taken from the Google bundle: %s", spider.plan.bundle_note)
+        return spider
+
+    @classmethod
     def normalise_scope(cls, raw: dict) -> dict:
-        unknown = sorted(set(raw) - {"advertiser_ids"})
+        unknown = sorted(set(raw) - set(SCOPE_KEYS))
         if unknown:
-            raise ScopeError(f"unknown scope keys {unknown}; the google_ads_transparency scope has ['advertiser_ids']")
+            raise ScopeError(f"unknown scope keys {unknown}; the google_ads_transparency scope has {list(SCOPE_KEYS)}")
         ids = [str(value).strip() for value in raw.get("advertiser_ids") or []]
         bad = [value for value in ids if not _ADVERTISER_ID.fullmatch(value)]
         if bad:
             raise ScopeError(f"advertiser_ids {bad} are not Google advertiser ids (AR followed by digits, as in the "
                              "bundle's Advertiser_ID column)")
-        if not ids:
-            raise ScopeError("no advertiser_ids: list them in sources.google_ads_transparency.advertiser_ids "
-                             "(the bundle's Advertiser_ID values)")
-        return {"advertiser_ids": list(dict.fromkeys(ids))}
+        countries = raw.get("countries") or []
+        if not isinstance(countries, list) or not all(isinstance(c, str) and len(c.strip()) == 2 for c in countries):
+            raise ScopeError(f"countries must be a list of ISO 3166-1 alpha-2 codes such as [\"IN\"], not {countries!r}")
+        cap = raw.get("max_bundle_advertisers", 0)
+        if isinstance(cap, bool) or not isinstance(cap, int) or cap < 0:
+            raise ScopeError(f"max_bundle_advertisers must be a whole number, 0 or more, not {cap!r}")
+        if not ids and not cap:
+            raise ScopeError("no advertisers: list them in sources.google_ads_transparency.advertiser_ids (the "
+                             "bundle's Advertiser_ID values), or set max_bundle_advertisers to take the biggest "
+                             "advertisers of the Google bundle in the warehouse")
+        return {"advertiser_ids": list(dict.fromkeys(ids)), "countries": sorted({c.strip().upper() for c in countries}),
+                "max_bundle_advertisers": cap}
 
     @classmethod
     def manifest_scope(cls, scope: dict, settings) -> dict:
-        return {"advertiser_ids": scope["advertiser_ids"]}
+        if not scope["max_bundle_advertisers"]:
+            return {"advertiser_ids": scope["advertiser_ids"]}  # the bundle keys only when the bundle is used
+        return dict(scope)
+
+    def manifest_extra(self) -> dict:
+        """Which advertisers this crawl visits and where they came from (the scope says only what was asked)."""
+        return {"advertisers": self.plan.manifest_entry()}
 
     def _base(self) -> str:
         return self.settings["GOOGLE_ADS_TRANSPARENCY_URL"].rstrip("/")
 
     def chains(self) -> list[Chain]:
         return [Chain(f"advertiser-{advertiser_id}", f"{self._base()}/advertiser/{advertiser_id}")
-                for advertiser_id in self.scope["advertiser_ids"]]
+                for advertiser_id in self.plan.advertiser_ids]
+
+    async def start(self):
+        if not self.plan.advertiser_ids:
+            self.stop("no_advertisers", f"no advertisers to visit: none configured, and {self.plan.bundle_note}. "
+                                        "List advertiser_ids in sources.google_ads_transparency, or run a snapshot "
+                                        "with google_political_bundle first")
+            return
+        async for request in super().start():
+            yield request
 
     def api_hosts(self) -> set[str]:
         return set()  # no token is ever sent
@@ -128,8 +170,17 @@ class GoogleAdsTransparencySpider(PaginatedApiSpider):
     async def parse_advertiser(self, response):
         page = response.meta["playwright_page"]
         chain_id, page_number = response.meta[META_CHAIN], response.meta[META_PAGE]
+        if response.status == 404:
+            await page.close()
+            self.count("advertisers_not_found")
+            self.logger.warning("%s: %s answered 404, no creatives (an advertiser the Center does not show)",
+                                chain_id, response.url)
+            yield PageDone(chain_id, page_number, 0, None, "not_found", hashlib.sha256(response.body).hexdigest())
+            return
         try:
-            pairs = await self._all_creatives(page)
+            dom = await self._all_creatives(page)
+            archive_dom(self.crawler, response.url, dom, response.meta.get(WARC_RECORD_ID))
+            pairs = google_transparency.creative_ids_in(dom)
             items = []
             for advertiser_id, creative_id in pairs:
                 item = await self._creative(page.context, advertiser_id, creative_id, page_number)
@@ -142,8 +193,8 @@ class GoogleAdsTransparencySpider(PaginatedApiSpider):
                          sum(item["status"] == "failed" for item in items))
         yield PageDone(chain_id, page_number, len(items), None, "last_page", body_sha256)
 
-    async def _all_creatives(self, page) -> list[tuple[str, str]]:
-        """Scroll and click "See more" until the count of creative links stops growing (bounded)."""
+    async def _all_creatives(self, page) -> str:
+        """Scroll and click "See more" until the count of creative links stops growing (bounded); the DOM."""
         wait = self._ms("GOOGLE_ADS_TRANSPARENCY_GROWTH_TIMEOUT_MS")
         clicks = scrolls = 0
         while True:
@@ -166,7 +217,7 @@ class GoogleAdsTransparencySpider(PaginatedApiSpider):
                     break
         self.count("see_more_clicks", clicks)
         self.count("scrolls", scrolls)
-        return google_transparency.creative_ids_in(await page.content())
+        return await page.content()
 
     @property
     def failed_creatives(self) -> list[str]:
@@ -193,11 +244,13 @@ class GoogleAdsTransparencySpider(PaginatedApiSpider):
         page = await context.new_page()
         try:
             step = "the page did not finish loading"
-            await page.goto(url, wait_until="domcontentloaded", timeout=self._ms("GOOGLE_ADS_TRANSPARENCY_PAGE_TIMEOUT_MS"))
+            navigation = await page.goto(url, wait_until="domcontentloaded",
+                                         timeout=self._ms("GOOGLE_ADS_TRANSPARENCY_PAGE_TIMEOUT_MS"))
             step = "its details (format, dates) never appeared"
             await page.wait_for_selector(self.settings["GOOGLE_ADS_TRANSPARENCY_DETAIL_SELECTOR"], state="attached",
                                          timeout=self._ms("GOOGLE_ADS_TRANSPARENCY_DETAIL_TIMEOUT_MS"))
             html = await page.content()
+            archive_dom(self.crawler, url, html, await archive_navigation(self.crawler, self, url, navigation))
         except Exception as error:  # noqa: BLE001 - Playwright's TimeoutError or a network error
             self.count("creatives_failed")
             first_line = str(error).splitlines()[0] if str(error) else type(error).__name__

@@ -1,18 +1,20 @@
 """The google_ads_transparency spider in Debian's Chromium against a local site that behaves like the Ads
 Transparency Center: results appended by script on scroll, a "See more" button that loads more, creative
 details filled in after a delay, and one creative page that never finishes loading. Every browser request
-outside 127.0.0.1 is aborted (GOOGLE_ADS_TRANSPARENCY_LOCAL_ONLY). Marked ``browser``; skipped without Chromium.
+outside 127.0.0.1 is aborted (GOOGLE_ADS_TRANSPARENCY_LOCAL_ONLY). The rendered pages are kept in the WARC.
+Marked ``browser``; skipped without Chromium.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from warcio.archiveiterator import ArchiveIterator
 
 from spiders.google_ads_transparency import chromium_path
 from spiders.launch import run_crawl
@@ -131,3 +133,34 @@ def test_scroll_see_more_late_details_and_a_page_that_never_loads(site, tmp_path
     assert manifest["counts"]["creatives_failed"] == 1
     assert manifest["counts"]["browser_requests_blocked"] >= 1  # the googlesyndication image
     assert manifest["status"] == "complete", (manifest["error"], outcome)
+    assert_rendered_pages_archived(crawl_dir, site, by_id)
+
+
+def warc_records(crawl_dir: Path) -> list[tuple[str, str, str | None, str, bytes]]:
+    """(type, target URI, WARC-Refers-To, record id, payload) of every record in the crawl's WARC files."""
+    found = []
+    for path in sorted((crawl_dir / "warc").glob("*.warc.gz")):
+        with open(path, "rb") as handle:
+            for record in ArchiveIterator(handle):
+                headers = record.rec_headers
+                found.append((record.rec_type, headers.get_header("WARC-Target-URI"),
+                              headers.get_header("WARC-Refers-To"), headers.get_header("WARC-Record-ID"),
+                              record.content_stream().read()))
+    return found
+
+
+def assert_rendered_pages_archived(crawl_dir: Path, site: str, ok_creatives: dict) -> None:
+    records = warc_records(crawl_dir)
+    responses = {record_id: uri for kind, uri, _, record_id, _ in records if kind == "response"}
+    conversions = {uri: (refers_to, payload) for kind, uri, refers_to, _, payload in records if kind == "conversion"}
+    # The advertiser page: its DOM after scroll and "See more" holds every creative link, beside its response.
+    refers_to, dom = conversions[f"{site}/advertiser/{ADVERTISER}"]
+    assert responses[refers_to] == f"{site}/advertiser/{ADVERTISER}"
+    assert all(creative.encode() in dom for creative in FIRST + ON_SCROLL + SEE_MORE)
+    # Each creative read: its HTTP answer and the rendered DOM it was read from (the item's body_sha256).
+    for creative_id, item in ok_creatives.items():
+        refers_to, dom = conversions[item["source_url"]]
+        assert responses[refers_to] == item["source_url"] == f"{site}/advertiser/{ADVERTISER}/creative/{creative_id}"
+        assert hashlib.sha256(dom).hexdigest() == item["body_sha256"]
+        assert b'<div id="props"><div class="property">' in dom  # filled in by script after load
+    assert f"{site}/advertiser/{ADVERTISER}/creative/{HANGS}" not in conversions
