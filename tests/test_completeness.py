@@ -6,8 +6,11 @@ the report's country beside."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import tomllib
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -17,6 +20,7 @@ from analysis.fx import install_fx_rule
 from tests import core_seed
 from warehouse import fx as warehouse_fx
 from warehouse import snapshots
+from warehouse.load_meta_report import import_meta_report
 from warehouse.queries import run_query
 
 D = dt.date.fromisoformat
@@ -238,3 +242,43 @@ def test_rule_version_in_sql_matches_assumptions(warehouse):
     previous = rule["previous"]["1"]
     assert previous["version"] == 1 and "overlap days" in previous["rule"]
 
+
+
+REALDATA = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
+BE_ADVERTISERS = REALDATA / "meta" / "FacebookAdLibraryReport_2025-07-12_BE_last_30_days_advertisers.csv"
+
+
+def ecb_usd_per_eur(day: str) -> float:
+    """The ECB's USD per EUR of one day, read straight from its history file (not through adtrail)."""
+    with zipfile.ZipFile(REALDATA / "fx" / "eurofxref-hist.zip") as archive:
+        (member,) = archive.namelist()
+        rows = csv.DictReader(io.TextIOWrapper(archive.open(member), encoding="utf-8"))
+        return next(float(row["USD"]) for row in rows if row["Date"] == day)
+
+
+@pytest.mark.skipif(not REALDATA.exists(), reason="needs ../shared/realdata")
+def test_real_belgian_report_in_euro_and_dollars(tmp_path):
+    con, sid = core_seed.warehouse(tmp_path / "adtrail.duckdb", "2025-07-14")
+    install_fx_rule(con)
+    warehouse_fx.import_rates_file(con, REALDATA / "fx" / "eurofxref-hist.zip")
+    import_meta_report(con, sid, [BE_ADVERTISERS, BE_ADVERTISERS.with_name(
+        "FacebookAdLibraryReport_2025-07-12_BE_last_30_days_locations.csv")])
+    snapshots.complete(con, sid)
+    with open(BE_ADVERTISERS, encoding="utf-8-sig", newline="") as handle:
+        csv_rows = list(csv.DictReader(handle))
+    rows = run_query(con, "meta_completeness", report_snapshot_id=None, country="BE")
+    # one mart row per page (a page listed under two disclaimers is summed), every CSV row counted once
+    assert rows.height == len({row["Page ID"] for row in csv_rows})
+    exact = sum(int(row["Amount spent (EUR)"]) for row in csv_rows if row["Amount spent (EUR)"] != "≤100")
+    buckets = sum(row["Amount spent (EUR)"] == "≤100" for row in csv_rows)
+    assert (rows["report_low"].sum(), rows["report_high"].sum()) == (exact, exact + 100 * buckets)
+    # 12 July 2025 was a Saturday: the euro converts at the ECB's rate of Friday the 11th (the ASOF rule)
+    usd_per_eur = ecb_usd_per_eur("2025-07-11")
+    top = rows.filter(rows["page_id"] == "56605856504").row(0, named=True)
+    assert (top["report_currency"], top["report_estimate"], top["usd_rate_date"], top["usd_rate_source"]) == (
+        "EUR", 84970, D("2025-07-11"), "ecb")
+    assert top["report_usd_estimate"] == pytest.approx(round(84970 * usd_per_eur, 2))
+    assert (top["period_start"], top["report_time_zone"], top["completeness_rule_version"]) == (
+        D("2025-06-13"), "America/Los_Angeles", 2)
+    assert (top["api_ads"], top["completeness_ratio"]) == (0, None)  # no API ads loaded: no ratio
+    con.close()
