@@ -75,6 +75,7 @@ class AdsTxtSpider(SiteFilesSpider):
     name = "ads_txt"
     item_kind = "ads_txt_fetch"
     platform = "web"
+    batch_items = True  # a file's ~50 line items pass Scrapy as one batch (spiders/base_site_files.py)
     custom_settings = {
         "ROBOTSTXT_OBEY": True,  # stated again on purpose: see the module docstring
         "DEFAULT_REQUEST_HEADERS": {"Accept": "text/plain, */*;q=0.1"},
@@ -84,6 +85,11 @@ class AdsTxtSpider(SiteFilesSpider):
         "DOWNLOAD_TIMEOUT": 30,
         "DOWNLOAD_MAXSIZE": 16 * 1024 * 1024,  # the largest real ads.txt files are a few MB
         "DOWNLOADER_CLIENTCONTEXTFACTORY": "spiders.tls.VerifyingContextFactory",
+        # A rerun continues from state/targets-done.jsonl, so requests are not kept in jobdir/: Scrapy would
+        # replay them next to the unfinished targets' own (each file fetched twice), and pickling every
+        # request to a queue directory made and removed as it empties is disk work per site.
+        "SCHEDULER_DISK_QUEUE": "scrapy.squeues.FifoMemoryQueue",
+        "SCHEDULER_START_DISK_QUEUE": "scrapy.squeues.FifoMemoryQueue",
         "ITEM_PIPELINES": {
             "spiders.pipelines.items_jsonl.ItemsJsonlPipeline": None,
             "spiders.pipelines.crawl_manifest.CrawlManifestPipeline": None,

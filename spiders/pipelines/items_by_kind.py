@@ -3,8 +3,10 @@
 (the loader reads every items file the manifest lists, kind by kind).
 
 Used by spiders whose one fetch makes items of several kinds (ads_txt: the fetch outcome, the file's
-records, variables and rejected lines). Same guarantees as spiders/pipelines/items_jsonl.py: the exact
-field contract, a flush and fsync at each ``PageDone`` before the cursor moves, half lines cut on reopen.
+records, variables and rejected lines). A fetch's items may come as one ``ItemBatch``
+(spiders/base_site_files.py): each is checked and written as if it had come alone. Same guarantees as
+spiders/pipelines/items_jsonl.py: the exact field contract, a flush and fsync at each ``PageDone`` before
+the cursor moves, half lines cut on reopen.
 
 ``ADTRAIL_FSYNC_EACH_PAGE`` (default True): False keeps the flush at each ``PageDone`` (a killed crawl loses
 nothing and continues where it stopped) but leaves the fsync to the end of the crawl, so a power cut or an
@@ -22,6 +24,7 @@ from spiders.manifest import CrawlFolder, count_lines, file_sha256
 from spiders.pipelines.crawl_manifest import CrawlManifestPipeline
 from spiders.pipelines.items_jsonl import ItemsJsonlPipeline
 from spiders.base import PageDone
+from spiders.base_site_files import ItemBatch
 from spiders.items import FIELDS
 
 
@@ -75,6 +78,13 @@ class ItemsByKindPipeline(ItemsJsonlPipeline):
                 if self.fsync_each_page:
                     os.fsync(handle.fileno())
             return item
+        if isinstance(item, ItemBatch):
+            for one in item.items:
+                self._write(one)
+            return item
+        return self._write(item)
+
+    def _write(self, item):
         kind = item.get("item_kind") if isinstance(item, dict) else None
         if kind in FIELDS:
             self.handle = self._open(kind)
