@@ -6,11 +6,8 @@ the report's country beside."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import tomllib
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -20,7 +17,6 @@ from analysis.fx import install_fx_rule
 from tests import core_seed
 from warehouse import fx as warehouse_fx
 from warehouse import snapshots
-from warehouse.load_meta_report import import_meta_report
 from warehouse.queries import run_query
 
 D = dt.date.fromisoformat
@@ -110,6 +106,10 @@ def warehouse(tmp_path_factory):
     meta_ad(con, ads_sid, "K", "3003", countries={"KE": None}, delivery_start=ts("2024-01-03T00:00:00+00:00"),
             delivery_stop=ts("2024-01-03T00:00:00+00:00"), spend_currency="KES", spend_low=1000, spend_high=1999,
             spend_estimate=1499.5)
+    # summer time: 23:00 on 1 July to 01:00 on 2 July Pacific daylight time (UTC-7), 06:00-08:00 UTC
+    meta_ad(con, ads_sid, "S", "6006", countries={"BD": None}, delivery_start=ts("2024-07-02T06:00:00+00:00"),
+            delivery_stop=ts("2024-07-02T08:00:00+00:00"), spend_currency="BDT", spend_low=400, spend_high=499,
+            spend_estimate=449.5)
     # shares only: a region no report names (even split), and per-country reach (EU)
     meta_ad(con, ads_sid, "F", "4004", countries={"BD": None, "IN": None},
             regions=[("Dhaka Division", "0.5"), ("Unknown", "0.5")], delivery_start=ts("2024-01-02T00:00:00+00:00"))
@@ -132,13 +132,15 @@ def warehouse(tmp_path_factory):
     report_row(con, report_sid, 1, page_id="1001", amount=2000)
     report_row(con, report_sid, 2, page_id="2002", amount=800)
     report_row(con, report_sid, 3, page_id="5005", amount="≤100")
+    report_row(con, report_sid, 4, page_id="6006", amount=300, period="yesterday", report_date=D("2024-07-01"),
+               period_start=D("2024-07-01"))
     report_row(con, report_sid, 1, kind="locations", location="Dhaka Division", amount=2300)
     report_row(con, report_sid, 2, kind="locations", location="Chittagong Division", amount="≤100")
     report_row(con, report_sid, 1, kind="locations", location="West Bengal", amount=900, country="IN",
                currency="INR")
     report_row(con, report_sid, 1, page_id="3003", amount=1000, country="KE", currency="KES")
     con.execute("INSERT INTO snapshot_source (snapshot_id, source, crawl_id, manifest_sha256, status, items_loaded) "
-                "VALUES (?, 'meta_ad_report', 'seed', 'seed', 'complete', 7)", [report_sid])
+                "VALUES (?, 'meta_ad_report', 'seed', 'seed', 'complete', 8)", [report_sid])
     snapshots.complete(con, report_sid)
     yield con, ads_sid, report_sid
     con.close()
@@ -188,6 +190,18 @@ def test_taka_ads_pacific_days_and_region_split_by_hand(warehouse):
     assert row["completeness_ratio_low"] == pytest.approx(0.75)  # 13.6364 / 18.1818
     assert row["completeness_ratio_high"] == pytest.approx(6.7441, abs=1e-4)  # 122.6191 / 18.1818
     assert row["completeness_rule_version"] == 2
+
+
+def test_summer_time_days_end_at_midnight_pacific_daylight_time(warehouse):
+    con, _, _ = warehouse
+    row = completeness(con, "6006")
+    assert (row["period"], row["period_start"], row["report_date"]) == ("yesterday", D("2024-07-01"), D("2024-07-01"))
+    # 1 July ends at 07:00 UTC: one of the ad's two hours is inside (at UTC-8 both would be)
+    assert (row["api_low"], row["api_high"], row["api_estimate"]) == (200, 249.5, 224.75)
+    assert row["completeness_ratio"] == pytest.approx(0.7492)  # 224.75 / 300, in Taka
+    # no Taka rate within 7 days of 1 July: no dollars, and the ratio does not need them
+    assert (row["report_usd_estimate"], row["api_usd_estimate"], row["completeness_ratio_currency"]) == (
+        None, None, "BDT")
 
 
 def test_google_weekly_spend_for_the_country_beside(warehouse):
@@ -243,42 +257,3 @@ def test_rule_version_in_sql_matches_assumptions(warehouse):
     assert previous["version"] == 1 and "overlap days" in previous["rule"]
 
 
-
-REALDATA = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
-BE_ADVERTISERS = REALDATA / "meta" / "FacebookAdLibraryReport_2025-07-12_BE_last_30_days_advertisers.csv"
-
-
-def ecb_usd_per_eur(day: str) -> float:
-    """The ECB's USD per EUR of one day, read straight from its history file (not through adtrail)."""
-    with zipfile.ZipFile(REALDATA / "fx" / "eurofxref-hist.zip") as archive:
-        (member,) = archive.namelist()
-        rows = csv.DictReader(io.TextIOWrapper(archive.open(member), encoding="utf-8"))
-        return next(float(row["USD"]) for row in rows if row["Date"] == day)
-
-
-@pytest.mark.skipif(not REALDATA.exists(), reason="needs ../shared/realdata")
-def test_real_belgian_report_in_euro_and_dollars(tmp_path):
-    con, sid = core_seed.warehouse(tmp_path / "adtrail.duckdb", "2025-07-14")
-    install_fx_rule(con)
-    warehouse_fx.import_rates_file(con, REALDATA / "fx" / "eurofxref-hist.zip")
-    import_meta_report(con, sid, [BE_ADVERTISERS, BE_ADVERTISERS.with_name(
-        "FacebookAdLibraryReport_2025-07-12_BE_last_30_days_locations.csv")])
-    snapshots.complete(con, sid)
-    with open(BE_ADVERTISERS, encoding="utf-8-sig", newline="") as handle:
-        csv_rows = list(csv.DictReader(handle))
-    rows = run_query(con, "meta_completeness", report_snapshot_id=None, country="BE")
-    # one mart row per page (a page listed under two disclaimers is summed), every CSV row counted once
-    assert rows.height == len({row["Page ID"] for row in csv_rows})
-    exact = sum(int(row["Amount spent (EUR)"]) for row in csv_rows if row["Amount spent (EUR)"] != "≤100")
-    buckets = sum(row["Amount spent (EUR)"] == "≤100" for row in csv_rows)
-    assert (rows["report_low"].sum(), rows["report_high"].sum()) == (exact, exact + 100 * buckets)
-    # 12 July 2025 was a Saturday: the euro converts at the ECB's rate of Friday the 11th (the ASOF rule)
-    usd_per_eur = ecb_usd_per_eur("2025-07-11")
-    top = rows.filter(rows["page_id"] == "56605856504").row(0, named=True)
-    assert (top["report_currency"], top["report_estimate"], top["usd_rate_date"], top["usd_rate_source"]) == (
-        "EUR", 84970, D("2025-07-11"), "ecb")
-    assert top["report_usd_estimate"] == pytest.approx(round(84970 * usd_per_eur, 2))
-    assert (top["period_start"], top["report_time_zone"], top["completeness_rule_version"]) == (
-        D("2025-06-13"), "America/Los_Angeles", 2)
-    assert (top["api_ads"], top["completeness_ratio"]) == (0, None)  # no API ads loaded: no ratio
-    con.close()

@@ -1,15 +1,20 @@
 """Completeness through the real load path: a Meta ads_archive crawl folder (one ad returned by the queries of
 Bangladesh and India, its delivery_by_region as the API writes it, dates as Meta writes them) and report CSVs
 imported as a user would, then mart_meta_completeness, with the figures computed by hand from rule
-[completeness] v2."""
+[completeness] v2; and the real Belgian report file, in euro and in dollars at the ECB's rate."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
+import zipfile
+from pathlib import Path
 
 import pytest
 
 from analysis.fx import install_fx_rule
+from tests import core_seed
 from tests.crawl_factory import meta_ad_item, write_crawl
 from warehouse import db, load, snapshots
 from warehouse import fx as warehouse_fx
@@ -83,3 +88,42 @@ def test_loaded_ads_beside_the_imported_report(warehouse):
     assert (row["usd_rate_date"], row["report_usd_estimate"], row["api_usd_estimate"]) == (
         dt.date(2024, 1, 5), pytest.approx(8.33), pytest.approx(8.53))  # 1000 / 120, 1024.15 / 120
 
+
+REALDATA = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
+BE_ADVERTISERS = REALDATA / "meta" / "FacebookAdLibraryReport_2025-07-12_BE_last_30_days_advertisers.csv"
+
+
+def ecb_usd_per_eur(day: str) -> float:
+    """The ECB's USD per EUR of one day, read straight from its history file (not through adtrail)."""
+    with zipfile.ZipFile(REALDATA / "fx" / "eurofxref-hist.zip") as archive:
+        (member,) = archive.namelist()
+        rows = csv.DictReader(io.TextIOWrapper(archive.open(member), encoding="utf-8"))
+        return next(float(row["USD"]) for row in rows if row["Date"] == day)
+
+
+@pytest.mark.skipif(not REALDATA.exists(), reason="needs ../shared/realdata")
+def test_real_belgian_report_in_euro_and_dollars(tmp_path):
+    con, sid = core_seed.warehouse(tmp_path / "adtrail.duckdb", "2025-07-14")
+    install_fx_rule(con)
+    warehouse_fx.import_rates_file(con, REALDATA / "fx" / "eurofxref-hist.zip")
+    import_meta_report(con, sid, [BE_ADVERTISERS, BE_ADVERTISERS.with_name(
+        "FacebookAdLibraryReport_2025-07-12_BE_last_30_days_locations.csv")])
+    snapshots.complete(con, sid)
+    with open(BE_ADVERTISERS, encoding="utf-8-sig", newline="") as handle:
+        csv_rows = list(csv.DictReader(handle))
+    rows = run_query(con, "meta_completeness", report_snapshot_id=None, country="BE")
+    # one mart row per page (a page listed under two disclaimers is summed), every CSV row counted once
+    assert rows.height == len({row["Page ID"] for row in csv_rows})
+    exact = sum(int(row["Amount spent (EUR)"]) for row in csv_rows if row["Amount spent (EUR)"] != "≤100")
+    buckets = sum(row["Amount spent (EUR)"] == "≤100" for row in csv_rows)
+    assert (rows["report_low"].sum(), rows["report_high"].sum()) == (exact, exact + 100 * buckets)
+    # 12 July 2025 was a Saturday: the euro converts at the ECB's rate of Friday the 11th (the ASOF rule)
+    usd_per_eur = ecb_usd_per_eur("2025-07-11")
+    top = rows.filter(rows["page_id"] == "56605856504").row(0, named=True)
+    assert (top["report_currency"], top["report_estimate"], top["usd_rate_date"], top["usd_rate_source"]) == (
+        "EUR", 84970, dt.date(2025, 7, 11), "ecb")
+    assert top["report_usd_estimate"] == pytest.approx(round(84970 * usd_per_eur, 2))
+    assert (top["period_start"], top["report_time_zone"], top["completeness_rule_version"]) == (
+        dt.date(2025, 6, 13), "America/Los_Angeles", 2)
+    assert (top["api_ads"], top["completeness_ratio"]) == (0, None)  # no API ads loaded: no ratio
+    con.close()
