@@ -92,7 +92,8 @@ def run_snapshot(config, db_path: Path, as_of: dt.date, *, sources=None, env=Non
     """Crawl every enabled source into the running snapshot's folders, load, complete, publish.
 
     A rerun after an interruption resumes the running snapshot: complete crawls are not fetched
-    again, interrupted ones continue from their saved cursor. A source that stopped with an error
+    again (unless their manifest names a ``retry_due``: what failed is fetched again, the rest kept),
+    interrupted ones continue from their saved cursor. A source that stopped with an error
     (an expired token, retries exhausted) is loaded as failed and the snapshot completes without it;
     a crawl that crashed leaves the snapshot running for the rerun to continue. ``imports`` load files
     into the same snapshot after the crawls (``import(con, snapshot_id)``, see _load_complete_publish).
@@ -109,7 +110,8 @@ def run_snapshot(config, db_path: Path, as_of: dt.date, *, sources=None, env=Non
         for source in sources or config.enabled_sources():
             crawl_dir = config.crawl_root / f"snapshot-{snapshot_id}" / source
             manifest = _read_manifest(crawl_dir)
-            if manifest and manifest.get("status") == "complete":
+            # retry_due: a complete crawl whose rerun would fetch again what failed (page_placements' pages)
+            if manifest and manifest.get("status") == "complete" and not manifest.get("retry_due"):
                 progress(f"{source}: already crawled for this snapshot")
             else:
                 outcome = crawl_source(config, source, crawl_dir, env=env)

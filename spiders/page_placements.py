@@ -9,8 +9,15 @@ adds command-line switches (the tests and the demo map every host to 127.0.0.1 w
 ``--host-resolver-rules``). **Ads are never clicked**: a click is billed to the advertiser.
 
 Each configured page is one target of the site-files base (spiders/base_site_files.py): a rerun skips the
-pages already rendered. robots.txt is obeyed (Scrapy's RobotsTxtMiddleware fetches it over plain HTTP before
-the page goes to the browser): a disallowed page is not rendered and is counted as ``robots_disallowed``. At
+pages already rendered and renders again the pages that failed (a page that would not load, an HTTP error,
+a browser crash), which ``state/targets-done.jsonl`` records with the end ``failed``; the manifest counts
+``failed_pages`` and ``retried_pages`` (over all runs of the folder), holds ``page_outcomes`` (where each
+page stands now) and ``retry_due`` (the pages a rerun would fetch again), and names the failing pages in its
+``error`` while the crawl stays complete. ``adtrail snapshot`` reruns a complete crawl whose ``retry_due``
+is not zero when it resumes the snapshot.
+
+robots.txt is obeyed (Scrapy's RobotsTxtMiddleware fetches it over plain HTTP before the page goes to the
+browser): a disallowed page is not rendered and is counted as ``robots_disallowed``. At
 most ``max_pages_per_site`` pages of one host are rendered; the others are counted as ``over_site_cap``.
 
 What is kept of a page: its items (``page_render`` in items.jsonl; ``page_ad_slot``, ``page_ad_request``,
@@ -37,6 +44,7 @@ from urllib.parse import urlsplit
 import scrapy
 from scrapy.exceptions import IgnoreRequest
 
+from spiders.base import PageDone
 from spiders.base_site_files import ScopeError, SiteFilesSpider
 from spiders.page_ads import read_page
 from spiders.parsers import easylist
@@ -44,6 +52,9 @@ from spiders.pipelines.warc_archive import WARC_RECORD_ID, conversion_record
 
 SCOPE_KEYS = ("urls", "max_pages_per_site")
 DEFAULT_MAX_PAGES_PER_SITE = 5
+# How a page's target ended (state/targets-done.jsonl): rendered, or not. A failed page is fetched again by a
+# rerun; a page robots.txt disallows is not (the next crawl folder asks robots.txt again).
+END_RENDERED, END_FAILED, END_ROBOTS = "last_page", "failed", "robots_disallowed"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
 
@@ -151,7 +162,7 @@ class PagePlacementsSpider(SiteFilesSpider):
                                               "give the published list's URL or a readable local copy")
             return
         self.use_easylist(text)
-        async for request in super().start():
+        for request in self.page_requests():
             yield request
 
     def use_easylist(self, text: str) -> None:
@@ -167,12 +178,51 @@ class PagePlacementsSpider(SiteFilesSpider):
                                               "try again later or give a local copy's path")
             return
         self.use_easylist(response.text)
-        async for request in SiteFilesSpider.start(self):
+        for request in self.page_requests():
             yield request
 
     def easylist_failed(self, failure):
         self.stop("easylist_unavailable", f"EASYLIST_URL {failure.request.url}: {failure.value}; try again "
                                           "later or give a local copy's path")
+
+    def page_requests(self):
+        """The pages not yet rendered: those never fetched, and those that failed in an earlier run."""
+        skipped = 0
+        for target_id, _ in self._targets:
+            earlier = self.cursors.done.get(target_id)
+            if earlier and earlier["end"] != END_FAILED:
+                skipped += 1
+                continue
+            if earlier:
+                self.count("retried_pages")
+                self.logger.info("%s failed in an earlier run: rendering it again", target_id.removeprefix("page:"))
+            yield from self.target_requests(target_id)
+        if skipped:
+            self.logger.info("%d pages rendered (or refused by robots.txt) in an earlier run; not fetched again",
+                             skipped)
+
+    def page_outcomes(self) -> dict[str, int]:
+        """Where each page of the scope stands now: rendered, failed, robots_disallowed, not_fetched."""
+        outcomes = {"rendered": 0, "failed": 0, "robots_disallowed": 0, "not_fetched": 0}
+        names = {END_RENDERED: "rendered", END_FAILED: "failed", END_ROBOTS: "robots_disallowed"}
+        for target_id, _ in self._targets:
+            entry = self.cursors.done.get(target_id)
+            outcomes[names.get(entry["end"], "rendered") if entry else "not_fetched"] += 1
+        return outcomes
+
+    def manifest_extra(self) -> dict:
+        outcomes = self.page_outcomes()
+        return {"page_outcomes": outcomes, "retry_due": outcomes["failed"]}
+
+    def items_failed_message(self) -> str | None:
+        """The manifest's error of a crawl that finished with some pages not rendered: which, and what to do."""
+        failed = [target.removeprefix("page:") for target, _ in self._targets
+                  if (self.cursors.done.get(target) or {}).get("end") == END_FAILED]
+        if not failed:
+            return None
+        return (f"{len(failed)} of {len(self._targets)} pages failed to render: " + ", ".join(failed[:5])
+                + (", ..." if len(failed) > 5 else "") + " (see crawl.log); the rendered pages are kept. Rerun the "
+                "same command (or adtrail snapshot, while the snapshot is open) to render the failed pages again")
 
     def target_requests(self, target_id: str):
         url = target_id.removeprefix("page:")
@@ -225,8 +275,11 @@ class PagePlacementsSpider(SiteFilesSpider):
             await page.close()
         if failure.check(IgnoreRequest) and "robots.txt" in str(failure.value).lower():
             self.count("robots_disallowed")
+            end = END_ROBOTS
         else:
             self.count("failed_pages")
+            end = END_FAILED
         self.logger.warning("%s not rendered: %s", request.url, failure.value)
         for marker in self.close_fetch(request.meta["target"], [], None):
-            yield marker
+            # the target's end says why it has no items, so that a rerun knows whether to fetch it again
+            yield PageDone(marker.chain_id, marker.page_number, marker.items, None, end, marker.body_sha256)

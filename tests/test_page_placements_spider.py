@@ -1,7 +1,8 @@
 """page_placements end to end: ``python -m spiders.run page_placements`` (spiders.launch.run_crawl) renders
 pages of a local Host-routed site in Debian's Chromium, obeys robots.txt, caps pages per site, archives the
 DOM and a full-page screenshot in the WARC as conversion records, and ``adtrail load`` puts the items into
-the raw_page_* tables and the monetisation graph's observed edges (migration 125).
+the raw_page_* tables and the monetisation graph's observed edges (migrations 125, 135), which
+``who_pays_site`` and ``sites_of_seller`` list.
 
 One 127.0.0.1 server (tests/site_server.py) plays every host; Chromium maps every host name to 127.0.0.1
 (--host-resolver-rules) and Scrapy's robots.txt and EasyList fetches use the loopback resolver, so nothing
@@ -168,10 +169,55 @@ def test_loaded_into_raw_tables_and_the_graph(crawled):
         edges = con.execute("""SELECT from_kind, from_id, to_id, basis, evidence_url, evidence FROM monetisation_edge
                                WHERE edge = 'calls_ad_system' AND snapshot_id = ? ORDER BY to_id""",
                             [snapshot_id]).fetchall()
+        # adnxs.com (EasyList's rule) is AppNexus, whose sellers.json is at appnexus.com (migration 135's aliases)
         assert [(e[0], e[1], e[2], e[3], e[4]) for e in edges] == [
-            ("site", SITE, "adnxs.com", "observed", f"{base}/"), ("site", SITE, "juicyads.com", "observed", f"{base}/")]
+            ("site", SITE, "appnexus.com", "observed", f"{base}/"), ("site", SITE, "juicyads.com", "observed", f"{base}/")]
         assert "ib.adnxs.com http://ib.adnxs.com:" in edges[0][5] and "?" not in edges[0][5]
-        # The named query of migration 120 still answers (declared chains only; the site has no ads.txt here).
-        assert run_query(con, "who_pays_site", snapshot_id=snapshot_id, recipient=SITE).height == 0
     finally:
         con.close()
+
+
+def test_who_pays_the_site_lists_every_observed_edge_of_its_pages(crawled):
+    _, _, base, db_path, snapshot_id = crawled
+    con = db.connect(db_path)
+    try:
+        # asked by root domain: the pages of news.publisher.test count
+        rows = run_query(con, "who_pays_site", snapshot_id=None, recipient="publisher.test").to_dicts()
+    finally:
+        con.close()
+    assert {row["basis"] for row in rows} == {"observed"} and {row["snapshot_id"] for row in rows} == {snapshot_id}
+    assert all(row["recipient"] == SITE and row["evidence_url"] == f"{base}/" for row in rows)
+    edges = sorted((row["edge"], row["ad_system_domain"], row["bidder"], row["seller_id"],
+                    tuple(row["advertiser_domains"] or ())) for row in rows)
+    assert edges == [
+        ("calls_ad_system", "appnexus.com", None, None, ()),
+        ("calls_ad_system", "juicyads.com", None, None, ()),
+        # the winning bid is reported by getBidResponses and getAllWinningBids: one edge
+        ("receives_bid", "appnexus.com", "appnexus", None, ("brand-landing.test",)),
+        ("sells_through", "appnexus.com", None, "8531", ()),  # the schain node asi adnxs.com, sid 8531
+        ("shows_ad_of", "appnexus.com", None, None, ("www.brand-landing.test",)),
+        ("shows_ad_of", "juicyads.com", None, None, ("shop.landing.test",)),
+    ]
+    bid = next(row for row in rows if row["edge"] == "receives_bid")
+    assert bid["evidence_table"] == "raw_page_bid" and "cpm 1.42 USD" in bid["evidence"] and "won" in bid["evidence"]
+    chain = next(row for row in rows if row["edge"] == "sells_through")
+    assert chain["sellers_json_check"] == "no_sellers_json" and '"sid":"8531"' in chain["evidence"]
+    slot = next(row for row in rows if row["edge"] == "shows_ad_of" and row["ad_system_domain"] == "appnexus.com")
+    assert "landing https://www.brand-landing.test/spring-offer (from u)" in slot["evidence"]
+    assert "?" not in slot["evidence"]  # query strings (click ids) stay out of the evidence
+    assert not any(row["declared_and_observed"] for row in rows)  # the site has no ads.txt here
+
+
+def test_sites_of_seller_lists_the_site_whose_page_exposed_the_account(crawled):
+    _, _, base, db_path, snapshot_id = crawled
+    con = db.connect(db_path)
+    try:
+        sold = run_query(con, "sites_of_seller", snapshot_id=snapshot_id, ad_system_domain="appnexus.com",
+                         seller_id="8531").to_dicts()
+        other = run_query(con, "sites_of_seller", snapshot_id=snapshot_id, ad_system_domain="google.com",
+                          seller_id="8531").height
+    finally:
+        con.close()
+    assert [(r["edge"], r["recipient"], r["basis"], r["evidence_url"]) for r in sold] == [
+        ("sells_through", SITE, "observed", f"{base}/")]
+    assert other == 0
