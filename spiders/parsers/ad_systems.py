@@ -14,6 +14,7 @@ seller id stays exactly as given (case, leading zeros and ``=`` are significant)
 
 from __future__ import annotations
 
+import functools
 import re
 
 GOOGLE = "google.com"
@@ -67,6 +68,7 @@ def clean_domain(domain: str) -> str:
     return text
 
 
+@functools.lru_cache(maxsize=1 << 16)  # the same few hundred spellings recur on every line of every file
 def canonical_ad_system(domain: str) -> str:
     """The one domain of the ad system ``domain`` names (``Google.com`` -> ``google.com``)."""
     cleaned = clean_domain(domain)
