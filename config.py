@@ -112,6 +112,7 @@ DEFAULTS: dict = {
             "date_min": "",
             "date_max": "",
             "permission_statement": "",
+            "detail_rendering": "auto",  # http | browser | auto: Chromium only for a detail lacking its EU block
         },
         # ads.txt / app-ads.txt of the sites and apps named here; off until the user names them.
         # TikTok's Commercial Content API needs an approved research client (TIKTOK_CLIENT_KEY and
@@ -160,7 +161,8 @@ SPIDER_SETTING_NAMES: dict[str, dict[str, str]] = {
     "sellers_json": {"endpoint": "SELLERS_JSON_URL_TEMPLATE"},
     "youtube_monetisation": {"endpoint": "YOUTUBE_BASE_URL"},
     "google_ads_transparency": {"endpoint": "GOOGLE_ADS_TRANSPARENCY_URL"},
-    "linkedin_ad_library": {"endpoint": "LINKEDIN_AD_LIBRARY_URL"},
+    "linkedin_ad_library": {"endpoint": "LINKEDIN_AD_LIBRARY_URL",
+                            "detail_rendering": "LINKEDIN_AD_LIBRARY_DETAIL_RENDERING"},
     "ads_txt": {"endpoint": "ADS_TXT_URL_TEMPLATE"},
     "page_placements": {"easylist_url": "EASYLIST_URL"},
     "snap_political": {"endpoint": "SNAP_POLITICAL_URL_TEMPLATE", "first_year": "SNAP_POLITICAL_FIRST_YEAR"},

@@ -99,7 +99,8 @@ class GoogleAdsTransparencySpider(PaginatedApiSpider):
                              "bundle's Advertiser_ID column)")
         countries = raw.get("countries") or []
         if not isinstance(countries, list) or not all(isinstance(c, str) and len(c.strip()) == 2 for c in countries):
-            raise ScopeError(f"countries must be a list of ISO 3166-1 alpha-2 codes such as [\"IN\"], not {countries!r}")
+            raise ScopeError(f"countries must be a list of ISO 3166-1 alpha-2 codes such as [\"IN\"], "
+                             f"not {countries!r}")
         cap = raw.get("max_bundle_advertisers", 0)
         if isinstance(cap, bool) or not isinstance(cap, int) or cap < 0:
             raise ScopeError(f"max_bundle_advertisers must be a whole number, 0 or more, not {cap!r}")

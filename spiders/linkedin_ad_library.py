@@ -14,9 +14,10 @@ One chain: the search (``LINKEDIN_AD_LIBRARY_URL`` + ``/search?keyword=…&accou
 dateOption=custom-date-range&startdate=…&enddate=…``, the parameters the Ad Library's own search form
 writes). After each results page come the detail pages of its ads, then the next results page. The chain's
 next address carries what is still to fetch (the remaining detail pages and the next results page) in its
-fragment, so the saved cursor resumes exactly there. Plain HTTP only: the results and detail pages are
-server-rendered; this version does not render pages in a browser (no Playwright), so details that LinkedIn
-would load late by script are not read.
+fragment, so the saved cursor resumes exactly there. The results pages are server-rendered and read over
+HTTP; a detail page whose EU block LinkedIn inserts late by script is rendered in Chromium
+(``LINKEDIN_AD_LIBRARY_DETAIL_RENDERING``: http, browser or auto; spiders/linkedin_ad_library_browser.py), and
+a detail that never completes fails alone, named in the manifest's error, the rest kept.
 
 Stops: LinkedIn's login wall (a redirect to /authwall, or a sign-in form instead of the page) and HTTP 999
 (LinkedIn's refusal of automated clients) stop the crawl with a message; what was fetched is kept.
@@ -30,7 +31,12 @@ import hashlib
 import json
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from spiders.base import BACKOFF, META_ADDRESS, RETRY, STOP, Chain, PaginatedApiSpider, ScopeError, Verdict
+from scrapy.exceptions import IgnoreRequest
+
+from spiders.base import (BACKOFF, META_ADDRESS, META_ATTEMPT, META_CHAIN, META_PAGE, RETRY, STOP, Chain,
+                          PaginatedApiSpider, ScopeError, Verdict, page_address)
+from spiders.linkedin_ad_library_browser import (META_RENDER_FAILED, DetailRendering, configure_browser, lacks_eu_block,
+                                                 rendering_mode)
 from spiders.parsers import linkedin_ad_library as parser
 
 SCOPE_KEYS = ("keyword", "advertiser", "countries", "date_min", "date_max", "permission_statement")
@@ -64,7 +70,11 @@ def decode_plan(address: str) -> tuple[str, dict | None]:
     return url, json.loads(base64.urlsafe_b64decode(encoded)) if marker else None
 
 
-class LinkedInAdLibrarySpider(PaginatedApiSpider):
+def is_detail(url: str) -> bool:
+    return "/detail/" in urlsplit(url).path
+
+
+class LinkedInAdLibrarySpider(DetailRendering, PaginatedApiSpider):
     name = "linkedin_ad_library"
     item_kind = "linkedin_ad"
     platform = "linkedin"
@@ -76,6 +86,11 @@ class LinkedInAdLibrarySpider(PaginatedApiSpider):
         "HTTPCACHE_ENABLED": False,  # HTML pages; a finished page is skipped by the cursor instead
         "CONCURRENT_REQUESTS_PER_DOMAIN": 1,
     }
+
+    @classmethod
+    def update_settings(cls, settings):
+        super().update_settings(settings)
+        configure_browser(settings)
 
     @classmethod
     def normalise_scope(cls, raw: dict) -> dict:
@@ -117,13 +132,54 @@ class LinkedInAdLibrarySpider(PaginatedApiSpider):
     def api_hosts(self) -> set[str]:
         return set()  # no token, no cookie is ever sent
 
+    async def start(self):
+        problem = self.browser_problem()
+        if problem:
+            self.stop("browser_missing" if "Chromium" in problem else "bad_setting", problem)
+            return
+        async for request in super().start():
+            yield request
+
     def page_request(self, url: str, chain_id: str, page_number: int, attempt: int = 0):
         """The address may carry the plan in its fragment: the request asks for the page alone."""
         request = super().page_request(url, chain_id, page_number, attempt)
         page_url, _ = decode_plan(url)
         request = request.replace(url=page_url)
         request.meta[META_ADDRESS] = url
+        if rendering_mode(self.settings) == "browser" and is_detail(page_url):
+            return self.render(request)
         return request
+
+    async def parse_response(self, response):
+        if response.meta.get("playwright_page") is not None:
+            response = await self.rendered(response)
+        elif self._late_block(response):
+            self.count("details_to_browser")
+            meta = response.meta
+            yield self.render(self.page_request(page_address(response), meta[META_CHAIN], meta[META_PAGE],
+                                                meta.get(META_ATTEMPT, 0)))
+            return
+        async for output in super().parse_response(response):
+            yield output
+
+    def _late_block(self, response) -> bool:
+        """auto: whether this HTTP detail page lacks the EU block, so it goes to the browser."""
+        if rendering_mode(self.settings) != "auto" or response.status != 200 or not is_detail(response.url):
+            return False
+        try:
+            item = parser.parse_detail_page(response.body, {}, url=response.url)
+        except parser.LinkedInPageError:
+            return False  # a login wall or another page: judged as such by parse_response
+        return lacks_eu_block(item)
+
+    async def on_download_error(self, failure):
+        if not failure.request.meta.get("playwright") or failure.check(IgnoreRequest):
+            async for output in super().on_download_error(failure):
+                yield output
+            return
+        # A rendered detail that never finished loading fails alone: the chain goes on (parse_api_page).
+        async for output in super().parse_response(await self.render_download_failed(failure)):
+            yield output
 
     def judge(self, response) -> Verdict | None:
         path = urlsplit(response.url).path
@@ -155,12 +211,18 @@ class LinkedInAdLibrarySpider(PaginatedApiSpider):
     def parse_api_page(self, response, provenance: dict) -> tuple[list[dict], str | None]:
         page_url, plan = decode_plan(response.meta.get(META_ADDRESS) or response.url)
         provenance = {**provenance, "source_url": page_url}
-        items, search = parser.parse_page(response.body, provenance, url=page_url)
+        if response.meta.get(META_RENDER_FAILED):
+            self.detail_failed(urlsplit(page_url).path.rstrip("/").rsplit("/", 1)[-1], page_url,
+                               response.meta[META_RENDER_FAILED])
+            items, search = [], None
+        else:
+            items, search = parser.parse_page(response.body, provenance, url=page_url)
         if search is not None:  # a results page: its ads' details next, then the next results page
             self.count("result_pages")
             rest, after = list(search.detail_urls), search.next_url
         else:
-            self.count("detail_pages")
+            if items:  # a failed detail is counted as details_failed
+                self.count("detail_pages")
             rest, after = plan["rest"] if plan else [], plan["next"] if plan else None
         if rest:
             return items, encode_plan(rest[0], rest[1:], after)

@@ -144,6 +144,11 @@ GOOGLE_ADS_TRANSPARENCY_DETAIL_SELECTOR = "text=/Last shown/i"
 GOOGLE_ADS_TRANSPARENCY_LOCAL_ONLY = False  # abort every browser request to a host other than the endpoint's
 # linkedin_ad_library: off unless the user states the permission they hold (README, "LinkedIn").
 LINKEDIN_AD_LIBRARY_URL = "https://www.linkedin.com/ad-library"
+# Detail pages in Chromium (spiders/linkedin_ad_library_browser.py): "http", "browser", or "auto" (the browser only
+# for a detail whose HTTP answer lacks the EU block).
+LINKEDIN_AD_LIBRARY_DETAIL_RENDERING = "auto"
+LINKEDIN_AD_LIBRARY_PAGE_TIMEOUT_MS = 60_000  # a detail page that never finishes loading fails after this
+LINKEDIN_AD_LIBRARY_DETAIL_TIMEOUT_MS = 30_000  # how long a rendered detail's late EU block is awaited
 # page_placements (spiders/page_placements.py): Chromium through scrapy-playwright; off by default.
 EASYLIST_URL = "https://easylist.to/easylist/easylist.txt"  # fetched each crawl; a local path works too
 ADTRAIL_AD_OWNERS_FILE = None  # optional webXray org_domains.json: which company owns each ad-system domain

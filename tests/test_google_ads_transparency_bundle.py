@@ -26,7 +26,8 @@ from spiders.google_ads_transparency_advertisers import STATE_NAME, plan_adverti
 from spiders.launch import run_crawl
 
 US_BIG, IRISH, INDIAN, EU_ONLY, US_SMALL = (f"AR1111111111111111111{n}" for n in range(1, 6))
-ADVERTISER_STATS = f"""Advertiser_ID,Advertiser_Name,Public_IDs_List,Regions,Elections,Total_Creatives,Spend_USD,Spend_EUR
+ADVERTISER_STATS = f"""\
+Advertiser_ID,Advertiser_Name,Public_IDs_List,Regions,Elections,Total_Creatives,Spend_USD,Spend_EUR
 {US_BIG},BIG SPENDER FOR AMERICA,EIN ID 12-3456789,US,US-Federal,40,900000,810000
 {IRISH},PAIRTI NA HEIREANN,,"EU, GB, IE",EU-Parliament,12,50000,45000
 {INDIAN},BHARAT VOTERS FORUM,,IN,IN-General,30,300000,270000

@@ -136,8 +136,9 @@ class LocalLinkedIn:
 
 
 def crawl(server: LocalLinkedIn, crawl_dir: Path, scope: dict):
+    # Detail pages as served (the browser path: tests/test_linkedin_ad_library_browser.py).
     return run_crawl("linkedin_ad_library", crawl_dir, scope=scope, settings={
-        "LINKEDIN_AD_LIBRARY_URL": server.url, "ADTRAIL_MAX_RETRIES": "1", "ADTRAIL_BACKOFF_BASE_SECONDS": "0",
+        "LINKEDIN_AD_LIBRARY_URL": server.url, "LINKEDIN_AD_LIBRARY_DETAIL_RENDERING": "http", "ADTRAIL_MAX_RETRIES": "1", "ADTRAIL_BACKOFF_BASE_SECONDS": "0",
         "ADTRAIL_BACKOFF_MAX_SECONDS": "0", "AUTOTHROTTLE_ENABLED": "False", "DOWNLOAD_TIMEOUT": "20"})
 
 
