@@ -59,7 +59,9 @@ def _begin(con, as_of: dt.date) -> int:
 
 def _load_complete_publish(con, snapshot_id: int, crawl_dirs: list[Path], imports=()) -> None:
     """Load each crawl folder, run each import (``import(con, snapshot_id)`` returning a load result, e.g.
-    Meta report files), complete the snapshot and publish it. Closes ``con``."""
+    Meta report files), resolve its advertisers across platforms (entities: a rerun after a failure here
+    resolves again), complete the snapshot and publish it. Closes ``con``."""
+    from analysis.entities import resolve
     from analysis.fx import install_fx_rule
     from warehouse import load, publish, snapshots
 
@@ -73,6 +75,7 @@ def _load_complete_publish(con, snapshot_id: int, crawl_dirs: list[Path], import
             progress("nothing new to load: the warehouse is unchanged")
             con.close()
             return
+        progress(resolve(con, snapshot_id).message)
         snapshots.complete(con, snapshot_id)
     except BaseException:
         con.close()
