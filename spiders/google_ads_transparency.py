@@ -38,7 +38,7 @@ from urllib.parse import urlsplit
 import scrapy
 
 from spiders.base import META_CHAIN, META_PAGE, PageDone, PaginatedApiSpider, ScopeError, Chain
-from spiders.google_ads_transparency_advertisers import AdvertiserPlan, plan_advertisers
+from spiders.google_ads_transparency_advertisers import AdvertiserPlan, plan_advertisers, warehouse_path
 from spiders.google_ads_transparency_archive import archive_dom, archive_navigation
 from spiders.parsers import google_transparency
 from spiders.pipelines.warc_archive import WARC_RECORD_ID
@@ -81,8 +81,7 @@ class GoogleAdsTransparencySpider(PaginatedApiSpider):
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.plan: AdvertiserPlan = plan_advertisers(spider.scope, spider.scope_sha256,
-                                                       crawler.settings.get("ADTRAIL_WAREHOUSE_DB"),
-                                                       spider.folder.cursor.parent)
+                                                       warehouse_path(crawler.settings), spider.folder.cursor.parent)
         if spider.plan.bundle_note:
             spider.logger.warning("no advertisers taken from the Google bundle: %s", spider.plan.bundle_note)
         return spider

@@ -2,8 +2,9 @@
 advertisers of Google's political ads bundle as the warehouse already holds it.
 
 **How the crawl gets them.** The launcher passes the scope (``advertiser_ids``, ``countries``,
-``max_bundle_advertisers``) and the warehouse's path (setting ``ADTRAIL_WAREHOUSE_DB``, from
-``warehouse.db`` / ``ADTRAIL_DB``). The crawl reads the warehouse's *published* copy, read-only, the way the
+``max_bundle_advertisers``) and the warehouse's path: ``ADTRAIL_DB`` in the crawl's environment when set (it
+overrides the configuration, as everywhere), else the setting ``ADTRAIL_WAREHOUSE_DB`` (config.py sets it from
+``warehouse.db``). The crawl reads the warehouse's *published* copy, read-only, the way the
 app does: ``<warehouse dir>/published/current`` names the copy (warehouse/publish.py writes it). It never
 opens the main file, which the loader may hold, and it imports nothing of the warehouse package: the pointer
 file and the raw tables are the contract, as the crawl folder is the other way.
@@ -24,6 +25,7 @@ meanwhile.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -122,6 +124,11 @@ def bundle_advertisers(copy: Path, countries: list[str], cap: int) -> tuple[int 
     return rows[0][0], [row[1] for row in rows]
 
 
+def warehouse_path(settings) -> str | None:
+    """The warehouse the launcher runs against (see the module docstring)."""
+    return os.environ.get("ADTRAIL_DB") or settings.get("ADTRAIL_WAREHOUSE_DB") or None
+
+
 def plan_advertisers(scope: dict, scope_sha256: str, warehouse_db: str | None, state_dir: Path) -> AdvertiserPlan:
     """This crawl's advertisers: the saved plan of an earlier run of the folder, else resolved now and saved."""
     state = state_dir / STATE_NAME
@@ -137,7 +144,8 @@ def plan_advertisers(scope: dict, scope_sha256: str, warehouse_db: str | None, s
     if cap:
         try:
             if not warehouse_db:
-                raise BundleUnavailable("no warehouse was given to the crawl (setting ADTRAIL_WAREHOUSE_DB); "
+                raise BundleUnavailable("no warehouse was given to the crawl (ADTRAIL_DB or the setting "
+                                        "ADTRAIL_WAREHOUSE_DB); "
                                         "run it through adtrail crawl or adtrail snapshot")
             copy = published_copy(Path(warehouse_db))
             plan.published_copy = copy.name

@@ -175,3 +175,14 @@ def test_the_crawl_visits_the_planned_advertisers(warehouse, tmp_path):
     assert all(item["status"] == "ok" and item["headline"] == f"Headline of {item['advertiser_id']}" for item in items)
     assert manifest["counts"]["advertisers_not_found"] == 1  # IRISH: in the plan, not shown by the site
     assert {path.split("/")[2] for path in Site.visited} == {INDIAN, US_BIG, IRISH}  # never US_SMALL or EU_ONLY
+
+
+def test_the_warehouse_is_adtrail_db_else_the_setting(monkeypatch):
+    from spiders.google_ads_transparency_advertisers import warehouse_path
+
+    monkeypatch.delenv("ADTRAIL_DB", raising=False)
+    assert warehouse_path({"ADTRAIL_WAREHOUSE_DB": "from-config.duckdb"}) == "from-config.duckdb"
+    assert warehouse_path({}) is None
+    # ADTRAIL_DB overrides the configuration everywhere; the demo gives its crawls its own warehouse this way.
+    monkeypatch.setenv("ADTRAIL_DB", "from-env.duckdb")
+    assert warehouse_path({"ADTRAIL_WAREHOUSE_DB": "from-config.duckdb"}) == "from-env.duckdb"
