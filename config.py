@@ -66,9 +66,9 @@ DEFAULTS: dict = {
             "enabled": True,
             "endpoint": "https://api.worldbank.org/v2/en/indicator/PA.NUS.FCRF?downloadformat=csv",
         },
-        # IAB sellers.json of each ad system. Off by default: which ad systems matter follows from the
-        # ads.txt files crawled (their ad_system_canonical); the list below is the largest exchanges, ready
-        # for when it is turned on. Google publishes off its ads.txt domain, hence domain=URL.
+        # IAB sellers.json of each ad system. Off by default. Fetched: the list below (the largest exchanges;
+        # Google publishes off its ads.txt domain, hence domain=URL), and up to max_ad_systems_from_ads_txt
+        # more that the same snapshot's ads.txt records declare, most declared first (0: none).
         "sellers_json": {
             "enabled": False,
             "endpoint": "https://{domain}/sellers.json",
@@ -76,6 +76,7 @@ DEFAULTS: dict = {
                 "google.com=https://realtimebidding.google.com/sellers.json", "appnexus.com",
                 "rubiconproject.com", "pubmatic.com", "openx.com", "indexexchange.com", "triplelift.com",
             ],
+            "max_ad_systems_from_ads_txt": 100,
         },
         # Snap's political ads library: one zip per year, every year from first_year to the current one.
         "snap_political": {
@@ -193,7 +194,7 @@ SCOPE_KEYS: dict[str, tuple[str, ...]] = {
     "meta_ad_report": ("countries", "periods", "report_date", "permission_statement"),  # live fetch only
     "fx_ecb": (),  # every currency, whole history
     "fx_worldbank": (),  # every economy, every year
-    "sellers_json": ("ad_systems",),  # ad-system domains, or domain=URL
+    "sellers_json": ("ad_systems", "max_ad_systems_from_ads_txt"),  # ad-system domains, or domain=URL
     "youtube_monetisation": ("video_ids", "channel_ids"),
     "google_ads_transparency": ("advertiser_ids", "countries", "max_bundle_advertisers"),
     "linkedin_ad_library": ("keyword", "advertiser", "countries", "date_min", "date_max", "permission_statement"),
@@ -203,6 +204,22 @@ SCOPE_KEYS: dict[str, tuple[str, ...]] = {
     "tiktok_commercial_content": ("content", "countries", "date_min", "date_max", "search_terms",
                                   "advertiser_business_ids", "fetch_ad_details"),
 }
+
+
+# Sources that read the crawl folder of another source of the same snapshot, so are crawled after it
+# (sellers_json: the ad systems the ads.txt records declare, spiders/sellers_json_ad_systems.py).
+CRAWL_AFTER: dict[str, tuple[str, ...]] = {"sellers_json": ("ads_txt",)}
+
+
+def crawl_order(sources: list[str]) -> list[str]:
+    """``sources`` in their order, except that a source comes after those it reads (CRAWL_AFTER)."""
+    ordered: list[str] = []
+    for source in sources:
+        if source in ordered:
+            continue
+        ordered += [needed for needed in CRAWL_AFTER.get(source, ()) if needed in sources and needed not in ordered]
+        ordered.append(source)
+    return ordered
 
 
 # Sources that are imported from the user's files unless a crawl is opted into: why a crawl is refused
@@ -232,7 +249,7 @@ class Config:
         return Path(os.environ.get("ADTRAIL_CRAWL_ROOT") or self.values["warehouse"]["crawl_dir"])
 
     def enabled_sources(self) -> list[str]:
-        return [name for name, source in self.values["sources"].items() if source.get("enabled")]
+        return crawl_order([name for name, source in self.values["sources"].items() if source.get("enabled")])
 
     def source(self, name: str) -> dict:
         try:

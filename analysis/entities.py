@@ -17,7 +17,8 @@ The rule:
   A rejected candidate is not proposed again. Candidates are sought among names sharing their first word.
 - **Roles stay apart**: a "paid for by" line (Meta, Snap, TikTok, LinkedIn, the Meta report's disclaimer)
   is its own identifier per platform and role (payer, beneficiary); paying for a page's ads never merges the
-  payer into the page.
+  payer into the page, and names are matched only within a role (advertiser names with advertiser names,
+  payers with payers).
 - **The user's overrides** (``entity_overrides.csv``: ``action,identifier_a,identifier_b,note``) win:
   ``merge`` joins two identifiers; ``split`` takes identifier_a (and identifier_b when given) out of whatever
   joined it automatically or by a confirmed candidate; ``confirm`` and ``reject`` decide a name match.
@@ -187,7 +188,7 @@ def resolve(con: duckdb.DuckDBPyConnection, snapshot_id: int) -> Resolution:
                             sorted({r["role"] for r in rows}, key=_ROLE_ORDER.get), len(rows), entity_countries))
         identifier_rows += [(entity_id, r["key"], r["platform"], r["id_kind"], r["value"], r["role"], r["name"],
                              joined_by.get(r["key"], "identifier"), r["countries"]) for r in rows]
-        names[root] = [(r["key"], r["name"]) for r in rows
+        names[root] = [(r["key"], r["name"], r["role"]) for r in rows
                        if r["name"] and r["id_kind"] not in ("registration_number", "verified_domain")]
     store.replace_entities(con, snapshot_id, entity_rows, identifier_rows)
     store.record_candidates(con, snapshot_id, _name_candidates(names))
@@ -195,14 +196,16 @@ def resolve(con: duckdb.DuckDBPyConnection, snapshot_id: int) -> Resolution:
                       time.perf_counter() - started)
 
 
-def _name_candidates(names: dict[str, list[tuple[str, str]]]) -> list[tuple]:
-    """Pairs of entities whose names match: (identifier_a, identifier_b, name_a, name_b, reason, confidence)."""
+def _name_candidates(names: dict[str, list[tuple[str, str, str]]]) -> list[tuple]:
+    """Pairs of entities whose names match: (identifier_a, identifier_b, name_a, name_b, reason, confidence).
+    Names are compared within one role: a page and the "paid for by" line of the same name are two roles
+    (an organisation paying for its own ads), never a name match to review; an override can still merge them."""
     blocks = defaultdict(list)
     for root, entries in names.items():
-        for key, name in dict.fromkeys(entries):
+        for key, name, role in dict.fromkeys(entries):
             words = _WORD.findall(skeleton(name) or "")
             if words:
-                blocks[words[0]].append((root, key, name))
+                blocks[role, words[0]].append((root, key, name))
     found = {}
     for entries in blocks.values():
         large = len(entries) > _LARGEST_BLOCK

@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 from commands.common import CODE_VERSION, EXIT_FAILED, EXIT_OK, UserError, as_of_date, progress
-from config import load_config
+from config import crawl_order, load_config
 
 
 def crawl_source(config, source: str, crawl_dir: Path, *, env=None):
@@ -28,7 +28,7 @@ def command_crawl(args) -> int:
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     root = Path(args.out) if args.out else config.crawl_root / f"manual-{stamp}"
     failed = 0
-    for source in args.sources:
+    for source in crawl_order(args.sources):
         config.source(source)  # unknown names fail before anything runs
         failed += not crawl_source(config, source, root / source).complete
     print(root)
@@ -110,7 +110,7 @@ def run_snapshot(config, db_path: Path, as_of: dt.date, *, sources=None, env=Non
         con.close()
         progress(f"snapshot {snapshot_id} (as of {as_of})")
         crawl_dirs = []
-        for source in sources or config.enabled_sources():
+        for source in crawl_order(sources or config.enabled_sources()):  # ads_txt before sellers_json
             crawl_dir = config.crawl_root / f"snapshot-{snapshot_id}" / source
             manifest = _read_manifest(crawl_dir)
             # retry_due: a complete crawl whose rerun would fetch again what failed (page_placements' pages)

@@ -142,6 +142,9 @@ def test_roles_stay_apart_and_names_across_platforms_stay_candidates(loaded):
     assert ("linkedin_company:parti-exemple", "meta_page_id:1001") in pairs
     assert ("linkedin_company:name:parti exemple", "linkedin_company:parti-exemple") in pairs
     assert ("meta_page_id:1001", "meta_page_id:1002") in pairs  # "Parti Exemple Jeunes": a near name
+    # names match within a role: payers with payers across platforms, never a page with its payer's line
+    assert ("paid_for_by:meta:payer:parti exemple asbl", "paid_for_by:tiktok:payer:parti exemple asbl") in pairs
+    assert [pair for pair in pairs if (pair[0].startswith("paid_for_by:")) != (pair[1].startswith("paid_for_by:"))] == []
 
 
 def test_reviews_and_overrides_survive_the_next_snapshot_and_win(loaded, tmp_path, capsys):
