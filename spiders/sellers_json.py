@@ -8,8 +8,15 @@ is recorded in the manifest as a ``fetch_error`` entry with its reason and does 
 The warehouse parses the files (spiders/parsers/sellers_json.py) in warehouse/load_sellers_json.py;
 ``adtrail parse sellers-json FILE`` reads a saved file the same way.
 
-Scope: ``{"ad_systems": [...]}``, each a domain as ads.txt names it, or ``domain=URL`` where the ad system
-publishes elsewhere (Google: realtimebidding.google.com). Setting ``SELLERS_JSON_URL_TEMPLATE``
+Scope: ``{"ad_systems": [...], "max_ad_systems_from_ads_txt": N}``: each ad system a domain as ads.txt names
+it, or ``domain=URL`` where the ad system publishes elsewhere (Google: realtimebidding.google.com); and, when
+N is above 0, up to N more: those the ads.txt records of the ads_txt crawl folder declare, most declared
+first (spiders/sellers_json_ad_systems.py, which says why that folder). The folder is setting
+``SELLERS_JSON_ADS_TXT_CRAWL``, by default the ``ads_txt`` folder beside this crawl's (``adtrail snapshot`` and
+``adtrail crawl`` lay a crawl's sources side by side, ads_txt crawled first). The scope holds the configured
+list and N; the manifest's ``ad_systems_from_ads_txt`` says what the ads.txt crawl added (its crawl id and
+status, how many ad systems its records declare, those taken, those left over the cap), and each ``files``
+entry its ``origin`` (``config``, ``ads_txt`` or both) and ``ads_txt_sites`` (the hosts declaring it). Setting ``SELLERS_JSON_URL_TEMPLATE``
 (``https://{domain}/sellers.json``) points every ad system at a mirror or a test server. Legal card:
 sellers.json files are public by design (IAB Tech Lab publishes the standard so that buyers crawl them),
 no login; robots.txt is obeyed.
@@ -24,6 +31,7 @@ from typing import Any
 from spiders.base import ScopeError
 from spiders.bulk import BulkFileSpider, _in_thread
 from spiders.manifest import utc_now
+from spiders.sellers_json_ad_systems import declared_ad_systems
 
 DEFAULT_URL_TEMPLATE = "https://{domain}/sellers.json"
 _DOMAIN = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$")
@@ -56,22 +64,80 @@ class SellersJsonSpider(BulkFileSpider):
         self.ad_system: str | None = None
         self.pending: list[str] = []
         self.entries: list[dict] = []  # one per ad system done: its file, or its fetch_error
+        self.origins: dict[str, dict] = {}  # ad system -> {"origin": ..., "ads_txt_sites": n}
+        self.from_ads_txt: dict | None = None  # what the ads.txt crawl added, for the manifest
 
     @classmethod
     def normalise_scope(cls, raw: dict) -> dict:
-        unknown = sorted(set(raw) - {"ad_systems"})
+        unknown = sorted(set(raw) - {"ad_systems", "max_ad_systems_from_ads_txt"})
         if unknown:
-            raise ScopeError(f"sellers_json takes only ad_systems; got {unknown}")
+            raise ScopeError(f"sellers_json takes only ad_systems and max_ad_systems_from_ads_txt; got {unknown}")
+        cap = raw.get("max_ad_systems_from_ads_txt", 0)
+        if isinstance(cap, bool) or not isinstance(cap, int) or cap < 0:
+            raise ScopeError(f"max_ad_systems_from_ads_txt must be a whole number, 0 or more, not {cap!r}")
         entries = raw.get("ad_systems") or []
-        if isinstance(entries, str) or not entries:
+        if isinstance(entries, str) or (not entries and not cap):
             raise ScopeError("sellers_json needs ad_systems: a list of ad-system domains (config "
-                             "sources.sellers_json.ad_systems)")
+                             "sources.sellers_json.ad_systems), or max_ad_systems_from_ads_txt above 0")
         systems = dict(parse_ad_system(entry) for entry in entries)
-        return {"ad_systems": [f"{d}={u}" if u else d for d, u in sorted(systems.items())]}
+        scope: dict = {"ad_systems": [f"{d}={u}" if u else d for d, u in sorted(systems.items())]}
+        if cap:  # absent when 0, so a scope without the derivation hashes as it always did
+            scope["max_ad_systems_from_ads_txt"] = cap
+        return scope
 
     @classmethod
     def manifest_scope(cls, scope: dict, settings) -> dict:
-        return {"ad_systems": scope["ad_systems"]}
+        return dict(scope)
+
+    @classmethod
+    def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.ads_txt_crawl = Path(crawler.settings.get("SELLERS_JSON_ADS_TXT_CRAWL")
+                                    or spider.folder.root.parent / "ads_txt")
+        return spider
+
+    async def ad_systems_to_fetch(self) -> list[str]:
+        """The configured ad systems, then up to the cap of those the ads.txt crawl declares (most declared
+        first); a configured ``domain=URL`` keeps its URL."""
+        configured = list(self.scope["ad_systems"])
+        for entry in configured:
+            self.origins[parse_ad_system(entry)[0]] = {"origin": "config", "ads_txt_sites": 0}
+        cap = self.scope.get("max_ad_systems_from_ads_txt", 0)
+        if not cap:
+            return configured
+        try:
+            declared = await _in_thread(lambda: declared_ad_systems(self.ads_txt_crawl))
+        except ValueError as error:  # the folder holds another source's crawl
+            self.logger.error("%s; fetching only the configured ad systems", error)
+            declared = None
+        if declared is None or declared.crawl_id is None:
+            self.logger.warning("no ads_txt crawl in %s: fetching only the configured ad systems (crawl ads_txt "
+                                "first, beside this crawl, or set SELLERS_JSON_ADS_TXT_CRAWL)", self.ads_txt_crawl)
+            self.from_ads_txt = {"crawl_id": None, "crawl_status": None, "declared": 0, "taken": [], "over_cap": 0}
+            return configured
+        for system, sites in declared.sites.items():
+            if system in self.origins:
+                self.origins[system] = {"origin": "config+ads_txt", "ads_txt_sites": sites}
+        extra = [system for system in declared.ranked(len(declared.sites)) if system not in self.origins]
+        taken = extra[:cap]
+        for system in taken:
+            self.origins[system] = {"origin": "ads_txt", "ads_txt_sites": declared.sites[system]}
+        self.from_ads_txt = {"crawl_id": declared.crawl_id, "crawl_status": declared.crawl_status,
+                             "declared": len(declared.sites), "taken": taken, "over_cap": len(extra) - len(taken)}
+        self.logger.info("ads_txt crawl %s (%s) declares %d ad systems: %d configured, %d more taken, %d over the "
+                         "cap of %d", declared.crawl_id, declared.crawl_status, len(declared.sites),
+                         len(declared.sites) - len(extra), len(taken), len(extra) - len(taken), cap)
+        return configured + taken
+
+    def _origin_of(self, ad_system: str) -> dict:
+        return self.origins.get(ad_system, {"origin": "config", "ads_txt_sites": 0})
+
+    def _write_manifest(self, status: str, finished_at: str | None, earlier: dict) -> None:
+        super()._write_manifest(status, finished_at, earlier)
+        if self.from_ads_txt is not None:  # the base writes the standard keys; this adds what ads.txt added
+            manifest = self.folder.read_manifest()
+            manifest["ad_systems_from_ads_txt"] = self.from_ads_txt
+            self.folder.write_manifest(manifest)
 
     # ---- one ad system at a time: the base's per-file paths point at the current one
 
@@ -85,7 +151,7 @@ class SellersJsonSpider(BulkFileSpider):
 
     def _entry_of(self, meta: dict) -> dict:
         return {**super()._entry_of(meta), "path": f"bulk/{self.ad_system}/{self.file_name}",
-                "ad_system": self.ad_system}
+                "ad_system": self.ad_system, **self._origin_of(self.ad_system)}
 
     def manifest_files(self) -> list[dict]:
         return self.folder.file_entries(self.item_kind) + self.entries
@@ -99,7 +165,7 @@ class SellersJsonSpider(BulkFileSpider):
                 self.count("ad_systems_failed")
                 self.entries.append({"kind": "fetch_error", "ad_system": self.ad_system, "source_url": self.shown_url,
                                      "fetched_at": utc_now(), "finish_reason": self.stop_reason,
-                                     "error": self.stop_message})
+                                     "error": self.stop_message, **self._origin_of(self.ad_system)})
             self.file_entry = self.stop_reason = self.stop_message = None
             self.ad_system = None
         if not self.pending:
@@ -119,7 +185,7 @@ class SellersJsonSpider(BulkFileSpider):
 
     async def start(self):
         self.url_template, self.store_root = self.url, self.store
-        self.pending = list(self.scope["ad_systems"])
+        self.pending = await self.ad_systems_to_fetch()
         self.earlier = self.folder.read_manifest() or {}
         self.earlier.setdefault("started_at", utc_now())
         self._write_manifest("running", None, self.earlier)
@@ -148,11 +214,17 @@ class SellersJsonSpider(BulkFileSpider):
                 self.stop(reason, f"the crawl ended ({reason}) before {self.shown_url} was fetched")
             self.entries.append({"kind": "fetch_error", "ad_system": self.ad_system, "source_url": self.shown_url,
                                  "fetched_at": utc_now(), "finish_reason": self.stop_reason,
-                                 "error": self.stop_message})
+                                 "error": self.stop_message, **self._origin_of(self.ad_system)})
         failed = [e for e in self.entries if e["kind"] == "fetch_error"]
-        complete = reason == "finished" and not self.pending and self.ad_system is None
-        self.stop_reason = "finished" if complete else reason if reason != "finished" else "incomplete"
+        nothing_asked = reason == "finished" and not self.entries and not self.pending and self.ad_system is None
+        complete = reason == "finished" and not self.pending and self.ad_system is None and not nothing_asked
+        self.stop_reason = ("finished" if complete else "no_ad_systems" if nothing_asked
+                            else reason if reason != "finished" else "incomplete")
         self.stop_message = None
+        if nothing_asked:
+            self.stop_message = ("no ad system to fetch: sources.sellers_json.ad_systems is empty and no ads.txt "
+                                 f"record of the ads_txt crawl beside this one ({self.ads_txt_crawl.name}/) names "
+                                 "one; crawl ads_txt first, or list ad systems in the configuration")
         if failed:
             self.stop_message = (f"{len(failed)} of {len(self.entries)} ad systems gave no sellers.json: " + "; ".join(
                 f"{e['ad_system']}: {e['error']}" for e in failed[:5]) + ("; ..." if len(failed) > 5 else ""))
