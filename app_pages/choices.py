@@ -30,18 +30,20 @@ def multiselect(label: str, url_key: str, widget_key: str, options: Sequence[str
 
 
 def selectbox(label: str, url_key: str, widget_key: str, options: Sequence[str], *,
-              format_func: Callable[[str], str] = str, where=None) -> str | None:
-    """A select box started from the URL's ``url_key=``, else the first option; None without options."""
+              format_func: Callable[[str], str] = str, default: str | None = None, where=None) -> str | None:
+    """A select box started from the URL's ``url_key=``, else ``default`` (when offered), else the first
+    option; None without options."""
     where = where or st.sidebar
     if not options:
         return None
+    fallback = default if default in options else options[0]
     if widget_key not in st.session_state:
         wanted = common.url_value(url_key)
         if wanted is not None and wanted not in options:
-            st.warning(f"The link's {url_key}={wanted} is not in this snapshot; showing {options[0]} instead.")
-        st.session_state[widget_key] = wanted if wanted in options else options[0]
+            st.warning(f"The link's {url_key}={wanted} is not in this snapshot; showing {fallback} instead.")
+        st.session_state[widget_key] = wanted if wanted in options else fallback
     elif st.session_state[widget_key] not in options:
-        st.session_state[widget_key] = options[0]
+        st.session_state[widget_key] = fallback
     return where.selectbox(label, list(options), key=widget_key, format_func=format_func)
 
 

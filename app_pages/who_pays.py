@@ -52,8 +52,7 @@ def recipient_label(recipients: dict[str, dict]):
     return label
 
 
-def show_recipient(reader, snapshot, recipient: str) -> pl.DataFrame:
-    edges = reader.query("who_pays_site", snapshot_id=snapshot.snapshot_id, recipient=recipient)
+def show_recipient(snapshot, edges: pl.DataFrame) -> None:
     columns = st.columns(3)
     columns[0].metric("Edges", f"{edges.height:,}")
     columns[1].metric("Disclosed", f"{edges.filter(pl.col('basis') == 'disclosed').height:,}")
@@ -63,7 +62,10 @@ def show_recipient(reader, snapshot, recipient: str) -> pl.DataFrame:
     table = shown_columns(edges)
     st.dataframe(table, hide_index=True)
     common.download_table(edges, "who-pays", snapshot)
-    return edges
+
+
+def account_of(edge: dict) -> str:
+    return f"{edge['ad_system_domain']}{SEP}{edge['seller_id']}"
 
 
 def show_seller(reader, snapshot, account: str) -> None:
@@ -85,11 +87,16 @@ def render() -> None:
     snapshot = common.snapshot_picker(reader)
     recipients = {row["recipient"]: row for row in
                   reader.query("monetisation_recipients", snapshot_id=snapshot.snapshot_id).to_dicts()}
-    accounts = [f"{row['ad_system_domain']}{SEP}{row['seller_id']}" for row in
+    accounts = [account_of(row) for row in
                 reader.query("monetisation_seller_accounts", snapshot_id=snapshot.snapshot_id).to_dicts()]
     recipient = choices.selectbox("Site, app or channel", "recipient", "who_pays_recipient", list(recipients),
                                   format_func=recipient_label(recipients))
-    account = choices.selectbox("Seller account (ad system / seller id)", "seller", "who_pays_seller", accounts)
+    edges = reader.query("who_pays_site", snapshot_id=snapshot.snapshot_id, recipient=recipient) \
+        if recipient is not None else None
+    # unless a link names one: the first seller account the chosen site declares
+    declared = [account_of(edge) for edge in edges.to_dicts() if edge["seller_id"]] if edges is not None else []
+    account = choices.selectbox("Seller account (ad system / seller id)", "seller", "who_pays_seller", accounts,
+                                default=next(iter(declared), None))
     common.keep_in_url({"snapshot": str(snapshot.snapshot_id), "recipient": recipient, "seller": account})
     st.caption(f"{snapshot.label().capitalize()} · basis per edge: disclosed or observed · published copy "
                f"{reader.copy_path.name}")
@@ -99,7 +106,7 @@ def render() -> None:
         return
     st.subheader("Edges of the site, app or channel", anchor=False)
     st.text(recipient_label(recipients)(recipient))
-    show_recipient(reader, snapshot, recipient)
+    show_recipient(snapshot, edges)
     st.subheader("Which sites does this seller account sell?", anchor=False)
     if account is None:
         st.text("No seller account is declared in this snapshot's ads.txt files.")

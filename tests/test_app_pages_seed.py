@@ -9,7 +9,8 @@ One snapshot (as of 2026-01-12) holds:
 - the explorer's five Meta ads (tests/test_app_seed.py) plus two more of page 506 "Partido Exemplo", whose
   bylines name a payer, and the Google bundle fixture, whose advertiser 'Partido "Exemplo"' is a name match;
 - Meta reports for Bangladesh (last 30 days to 2026-01-11, pages 501 and 509) and Brazil (BRL, which has no
-  rate: the "rate not loaded" gap); the Google and Meta "Partido Exemplo" confirmed as one organisation;
+  rate: the "rate not loaded" gap); the Google and Meta "Partido Exemplo" confirmed as one organisation, and
+  the Meta page "Kiwi Example Party" a name match of a Google advertiser, awaiting review;
 - ads.txt of two unrelated news sites and one app declaring the same sahelbid.com seller id DIRECT (pooling),
   with sahelbid.com's sellers.json calling that id an INTERMEDIARY;
 - a YouTube watch page with ad slots, and a rendered page of one site calling an ad server;
@@ -44,7 +45,10 @@ EXEMPLO_ADS = [
     SeedAd("2012", "506", "Partido Exemplo", "BDT", (400, 499), "2026-01-03"),
 ]
 EXEMPLO_PAYER = "Amigos do Partido Exemplo"
-PAGE_ADS = [*SEED_ADS[1], *EXEMPLO_ADS]
+# A Meta page whose name extends a Google advertiser's word for word: a name match left awaiting review.
+NEAR_NAME = (SeedAd("2013", "507", "Kiwi Example Party", "BDT", (100, 199), "2026-01-04"),
+             "Kiwi Example Party Incorporated")
+PAGE_ADS = [*SEED_ADS[1], *EXEMPLO_ADS, NEAR_NAME[0]]
 
 # The Meta reports: file -> currency and rows, page id -> (page name, disclaimer, amount as Meta writes it).
 REPORTS = {
@@ -88,7 +92,7 @@ TIKTOK_ERROR = ("TikTok answered 401 access_token_invalid: the client access tok
 
 def _meta_crawl(crawl_root: Path) -> Path:
     crawl_id = "pages_meta"
-    items = [_item(ad, crawl_id, FETCHED_AT) for ad in SEED_ADS[1]]
+    items = [_item(ad, crawl_id, FETCHED_AT) for ad in [*SEED_ADS[1], NEAR_NAME[0]]]
     items += [{**_item(ad, crawl_id, FETCHED_AT), "bylines": EXEMPLO_PAYER} for ad in EXEMPLO_ADS]
     return write_crawl(crawl_root / crawl_id, items, crawl_id=crawl_id, started_at=FETCHED_AT)
 
@@ -230,6 +234,7 @@ def test_the_pages_seed_holds_every_source_it_says(tmp_path):
         assert sources["tiktok_commercial_content"]["error"] == TIKTOK_ERROR
         pooled = reader.execute("SELECT ad_system_domain, seller_id, owners FROM ads_txt_seller_id_pooling").fetchall()
         assert pooled == [(POOLED_SYSTEM, POOLED_ID, 3)]
-        assert reader.execute("SELECT count(*) FROM entity_candidate").fetchone()[0] >= 1
+        assert reader.execute("SELECT status, count(*) FROM entity_candidate GROUP BY ALL ORDER BY 1").fetchall() == [
+            ("candidate", 1), ("confirmed", 1)]
     finally:
         reader.close()
