@@ -1,7 +1,8 @@
 """Sidebar and page widgets whose value starts from the URL's query string, for the pages after the
 explorer: a value a link names that the snapshot does not offer is reported and left out, never silently
 swapped for another. Each widget has a key of its own page (``coverage_country``), while the URL keeps
-the short name (``country=``), so pages sharing a name do not share a chosen value.
+the short name (``country=``), so pages sharing a name do not share a chosen value. A link's values are
+anyone's text: warnings quote them as code, so they are never read as Markdown.
 """
 
 from __future__ import annotations
@@ -13,6 +14,11 @@ import streamlit as st
 from app_pages import common
 
 
+def quoted(value: str) -> str:
+    """A value as a Markdown code span (its own backticks replaced): shown as written, never as Markdown."""
+    return "`" + value.replace("`", "'") + "`"
+
+
 def multiselect(label: str, url_key: str, widget_key: str, options: Sequence[str], *,
                 format_func: Callable[[str], str] = str, where=None) -> list[str]:
     """A multiselect started from the URL's repeated ``url_key=``."""
@@ -22,7 +28,7 @@ def multiselect(label: str, url_key: str, widget_key: str, options: Sequence[str
         unknown = [value for value in wanted if value not in options]
         if unknown:
             st.warning(f"The link's {url_key} filter names values this snapshot does not have; left out: "
-                       + ", ".join(unknown))
+                       + ", ".join(map(quoted, unknown)))
         st.session_state[widget_key] = [value for value in wanted if value in options]
     else:  # another snapshot may not offer what was chosen before
         st.session_state[widget_key] = [value for value in st.session_state[widget_key] if value in options]
@@ -40,7 +46,8 @@ def selectbox(label: str, url_key: str, widget_key: str, options: Sequence[str],
     if widget_key not in st.session_state:
         wanted = common.url_value(url_key)
         if wanted is not None and wanted not in options:
-            st.warning(f"The link's {url_key}={wanted} is not in this snapshot; showing {fallback} instead.")
+            st.warning(f"The link's {url_key}={quoted(wanted)} is not in this snapshot; showing "
+                       f"{quoted(fallback)} instead.")
         st.session_state[widget_key] = wanted if wanted in options else fallback
     elif st.session_state[widget_key] not in options:
         st.session_state[widget_key] = fallback

@@ -21,7 +21,7 @@ from app_pages.common import csv_bytes, range_text
 from spiders.parsers.ad_systems import canonical_ad_system
 from tests.test_app_pages_seed import (CONFIRMED_MATCH, EXEMPLO_PAYER, NEAR_NAME, PAGE_ADS, PLACEMENT_PAGE, POOLED_ID,
                                        POOLED_SYSTEM, REPORT_RATE, TIKTOK_ERROR, VIDEO, seed_pages_warehouse)
-from tests.test_app_seed import FORMULA_NAME, GOOGLE_CREATIVES, MARKUP_NAME, seed_warehouse
+from tests.test_app_seed import FORMULA_NAME, GOOGLE_CREATIVES, MARKUP_NAME, load_snapshot, seed_warehouse
 from warehouse.publish import open_published
 from warehouse.queries import run_query
 
@@ -128,8 +128,9 @@ def test_coverage_filters_come_from_the_url_and_go_back(seeded, monkeypatch):
     assert [list(frame.value.columns) for frame in app.dataframe] == [["Country", "meta"], ["Country", "Field", "meta"]]
     assert frames(app)[0] == [{"Country": "BD", "meta": "spend, reach, targeting, payer, content"}]
     assert dict(app.query_params) == {"snapshot": "1", "country": "BD", "platform": "meta"}
-    unknown = run_page(seeded, monkeypatch, "coverage", country="XX")
-    assert any("left out: XX" in warning.value for warning in unknown.warning)
+    unknown = run_page(seeded, monkeypatch, "coverage", country="[XX](http://evil.example)")
+    # a link's text is quoted as code in the warning: never a Markdown link
+    assert any(warning.value.endswith("left out: `[XX](http://evil.example)`") for warning in unknown.warning)
 
 
 def pacific_share(start: str, until: dt.datetime, window: tuple[dt.datetime, dt.datetime]) -> float:
@@ -258,7 +259,7 @@ def test_who_pays_a_channel_and_an_unknown_link(seeded, monkeypatch):
     assert edges[0]["Evidence"].startswith('"playerAds"')
     assert f"channel: {VIDEO.channel_id} ({VIDEO.channel_title})" in texts(app)
     unknown = run_page(seeded, monkeypatch, "who-pays", recipient="nowhere.example")
-    assert any(warning.value.startswith("The link's recipient=nowhere.example is not in this snapshot")
+    assert any(warning.value.startswith("The link's recipient=`nowhere.example` is not in this snapshot")
                for warning in unknown.warning)
 
 
@@ -282,3 +283,13 @@ def test_pages_of_a_warehouse_that_is_not_the_demo_have_no_banner(seeded, monkey
     for url_path in PAGES:
         app = run_page(seeded, monkeypatch, url_path)
         assert not [w.value for w in app.warning if w.value.startswith("DEMO DATA")], url_path
+
+
+def test_a_newly_published_snapshot_is_picked_up_without_a_restart(tmp_path, monkeypatch):
+    db_path = seed_warehouse(tmp_path, snapshots_wanted=1)
+    app = run_page(db_path, monkeypatch, "sources")
+    assert app.sidebar.selectbox[0].options == ["Snapshot 1 (as of 2026-01-12)"]
+    second = load_snapshot(db_path, 2, tmp_path / "crawls")
+    app.run()  # the same session, the same page: the next rerun reads the new copy
+    assert app.sidebar.selectbox[0].options == ["Snapshot 2 (as of 2026-01-19)", "Snapshot 1 (as of 2026-01-12)"]
+    assert app.caption[0].value.endswith(second.name)
