@@ -2,7 +2,8 @@
 pages of a local Host-routed site in Debian's Chromium, obeys robots.txt, caps pages per site, archives the
 DOM and a full-page screenshot in the WARC as conversion records, and ``adtrail load`` puts the items into
 the raw_page_* tables and the monetisation graph's observed edges (migrations 125, 135), which
-``who_pays_site`` and ``sites_of_seller`` list.
+``who_pays_site`` and ``sites_of_seller`` list beside the disclosed ones of the site's ads.txt (crawled by
+the ads_txt spider from the same server, over HTTPS with the test's certificate authority).
 
 One 127.0.0.1 server (tests/site_server.py) plays every host; Chromium maps every host name to 127.0.0.1
 (--host-resolver-rules) and Scrapy's robots.txt and EasyList fetches use the loopback resolver, so nothing
@@ -31,7 +32,9 @@ FIXTURES = Path(__file__).parent / "fixtures" / "page_placements"
 REALDATA = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
 ADBLOCK = REALDATA / "adblock"
 SITE = "news.publisher.test"
-HOSTS = [SITE, "cdn.publisher.test", "ib.adnxs.com", "ads.juicyads.com", "easylist.test"]
+HOSTS = [SITE, "cdn.publisher.test", "ib.adnxs.com", "ads.juicyads.com", "easylist.test",
+         "publisher.test"]  # the root domain: the ads_txt crawl asks for its ads.txt too
+ADS_TXT = b"appnexus.com, 8531, DIRECT\ngoogle.com, pub-1234567890123456, DIRECT, f08c47fec0942fa0\n"
 BIDS = [{"bidderCode": "appnexus", "adUnitCode": "div-gpt-ad-mrec-5", "adId": "a1", "cpm": 1.42, "currency": "USD",
          "width": 300, "height": 250, "creativeId": "cr-771", "ad": "<div>creative</div>",
          "meta": {"advertiserDomains": ["brand-landing.test"]}}]
@@ -87,10 +90,18 @@ def crawled(tmp_path_factory):
                 "ADTRAIL_VANTAGE_COUNTRY": "DE", "ADTRAIL_VANTAGE_EGRESS": "test loopback",
                 "ADTRAIL_CHROMIUM": chromium_path(),
                 "ADTRAIL_CHROMIUM_ARGS": json.dumps(["--host-resolver-rules=MAP * 127.0.0.1"])}
+    # The site's ads.txt (at its root domain, where the ads_txt spider asks) declares the AppNexus account its page exposes, and a Google one the page never shows.
+    table[("publisher.test", "/ads.txt")] = Answer(200, {"Content-Type": "text/plain"}, ADS_TXT)
+    ads_txt_settings = {"TWISTED_DNS_RESOLVER": "tests.site_server.LoopbackResolver", "AUTOTHROTTLE_ENABLED": "False",
+                        "ADS_TXT_URL_TEMPLATE": "{scheme}://{host}:{port}/{file}", "ADTRAIL_TLS_CA_FILE": str(ca.ca_file),
+                        "ADS_TXT_PORTS": json.dumps({"http": server.http_port, "https": server.https_port})}
     with server:
         outcome = run_crawl("page_placements", folder / "crawl", scope=scope, settings=settings)
+        ads_txt = run_crawl("ads_txt", folder / "ads_txt", scope={"domains": ["publisher.test"]},
+                            settings=ads_txt_settings)
+    assert ads_txt.complete, ads_txt.error
     db_path = folder / "adtrail.duckdb"
-    snapshot_id = load_and_publish(db_path, [folder / "crawl"], dt.date(2026, 12, 7))
+    snapshot_id = load_and_publish(db_path, [folder / "crawl", folder / "ads_txt"], dt.date(2026, 12, 7))
     return outcome, server, base, db_path, snapshot_id
 
 
@@ -185,8 +196,16 @@ def test_who_pays_the_site_lists_every_observed_edge_of_its_pages(crawled):
         rows = run_query(con, "who_pays_site", snapshot_id=None, recipient="publisher.test").to_dicts()
     finally:
         con.close()
-    assert {row["basis"] for row in rows} == {"observed"} and {row["snapshot_id"] for row in rows} == {snapshot_id}
-    assert all(row["recipient"] == SITE and row["evidence_url"] == f"{base}/" for row in rows)
+    assert {row["snapshot_id"] for row in rows} == {snapshot_id}
+    assert {(row["basis"], row["recipient"]) for row in rows} == {("disclosed", "publisher.test"), ("observed", SITE)}
+    declared = {(row["edge"], row["ad_system_domain"], row["seller_id"], row["relationship"]): row["declared_and_observed"]
+                for row in rows if row["basis"] == "disclosed"}
+    # what the ads.txt declares, and whether the page showed that ad system (and account) too
+    assert declared == {("authorises", "appnexus.com", "8531", "DIRECT"): True,
+                        ("authorises", "google.com", "pub-1234567890123456", "DIRECT"): False}
+    rows = [row for row in rows if row["basis"] == "observed"]
+    assert all(row["evidence_url"] == f"{base}/" for row in rows)
+    assert {row["ad_system_domain"] for row in rows if row["declared_and_observed"]} == {"appnexus.com"}
     edges = sorted((row["edge"], row["ad_system_domain"], row["bidder"], row["seller_id"],
                     tuple(row["advertiser_domains"] or ())) for row in rows)
     assert edges == [
@@ -205,10 +224,9 @@ def test_who_pays_the_site_lists_every_observed_edge_of_its_pages(crawled):
     slot = next(row for row in rows if row["edge"] == "shows_ad_of" and row["ad_system_domain"] == "appnexus.com")
     assert "landing https://www.brand-landing.test/spring-offer (from u)" in slot["evidence"]
     assert "?" not in slot["evidence"]  # query strings (click ids) stay out of the evidence
-    assert not any(row["declared_and_observed"] for row in rows)  # the site has no ads.txt here
 
 
-def test_sites_of_seller_lists_the_site_whose_page_exposed_the_account(crawled):
+def test_sites_of_seller_lists_the_site_declaring_the_account_and_the_one_whose_page_exposed_it(crawled):
     _, _, base, db_path, snapshot_id = crawled
     con = db.connect(db_path)
     try:
@@ -218,6 +236,7 @@ def test_sites_of_seller_lists_the_site_whose_page_exposed_the_account(crawled):
                           seller_id="8531").height
     finally:
         con.close()
-    assert [(r["edge"], r["recipient"], r["basis"], r["evidence_url"]) for r in sold] == [
-        ("sells_through", SITE, "observed", f"{base}/")]
+    assert [(r["edge"], r["recipient"], r["basis"], r["declared_and_observed"]) for r in sold] == [
+        ("authorises", "publisher.test", "disclosed", True), ("sells_through", SITE, "observed", True)]
+    assert sold[0]["evidence_url"].endswith("/ads.txt") and sold[1]["evidence_url"] == f"{base}/"
     assert other == 0
