@@ -10,8 +10,7 @@ start from the page cache, then runs each variant in its own child process, one 
 
 Wall time is measured around each child; peak memory is the child's ``ru_maxrss`` from the operating
 system (``os.wait4``), never Python's tracer. Both results are checked (rows read, rows kept) before the
-table is printed. ``--profile`` adds a child (``bench.profile_load``) that times the loader's steps;
-``--proposal`` one running ``bench.load_proposal``, a prototype of a faster loader, checked to make the same
+table is printed. ``--profile`` adds a child (``bench.profile_load``) that times the loader's steps.
 rows as ``adtrail load``.
 
     python -m bench.load_vs_read_json                      # 1,000,000 ads
@@ -95,8 +94,7 @@ def _summary(variant: str, children: list[Child], rows: int) -> Run:
                [round(c.seconds, 2) for c in children])
 
 
-def benchmark(items: int, work: Path, *, repeat: int = 1, profile: bool = False, proposal: bool = False,
-              keep: bool = False) -> dict:
+def benchmark(items: int, work: Path, *, repeat: int = 1, profile: bool = False, keep: bool = False) -> dict:
     """Run the variants ``repeat`` times, interleaved (the machine's other load hits each alike), then the
     profile; returns the report as a dict. Every round's rows are checked."""
     work.mkdir(parents=True, exist_ok=True)
@@ -109,15 +107,12 @@ def benchmark(items: int, work: Path, *, repeat: int = 1, profile: bool = False,
         "DuckDB read_json (baseline)": lambda out: ["-m", "bench.read_json_baseline", str(items_file), str(out)],
         "adtrail load": lambda out: ["-m", "cli", "load", str(crawl_dir), "--db", str(out), "--as-of", "2026-01-05"],
     }
-    if proposal:
-        variants["load prototype (proposal)"] = lambda out: ["-m", "bench.load_proposal", str(crawl_dir), str(out)]
     expected = {"DuckDB read_json (baseline)": entry["rows"]}
     children: dict[str, list[Child]] = {name: [] for name in variants}
     report: dict = {"items": items, "lines": entry["rows"], "file_bytes": entry["size"], "cpus": os.cpu_count(),
                     "duckdb": duckdb.__version__, "crawl_dir": str(crawl_dir), "run_dir": str(run_dir),
                     "repeat": repeat, "target_ratio": TARGET_RATIO}
     for round_number in range(1, repeat + 1):
-        made = {}
         for name, argv in variants.items():
             out = run_dir / f"round-{round_number}" / name.split()[0].lower() / "adtrail.duckdb"
             out.parent.mkdir(parents=True)
@@ -126,12 +121,6 @@ def benchmark(items: int, work: Path, *, repeat: int = 1, profile: bool = False,
             if rows != expected.get(name, items):
                 raise SystemExit(f"benchmark results are wrong: {name} made {rows} rows, expected "
                                  f"{expected.get(name, items)} (round {round_number})")
-            made[name] = out
-        if proposal:
-            report["same_tables_as_adtrail_load"] = _same_tables(made["adtrail load"],
-                                                                 made["load prototype (proposal)"])
-            if not report["same_tables_as_adtrail_load"]:
-                raise SystemExit("the load prototype made other rows than adtrail load: its figures mean nothing")
         if not keep:
             shutil.rmtree(run_dir / f"round-{round_number}")
     runs = [_summary(name, found, expected.get(name, items)) for name, found in children.items()]
@@ -139,12 +128,11 @@ def benchmark(items: int, work: Path, *, repeat: int = 1, profile: bool = False,
     report["ratio"] = runs[1].seconds / runs[0].seconds
     report["cpu_ratio"] = runs[1].cpu_seconds / runs[0].cpu_seconds
     report["memory_ratio"] = runs[1].peak_rss_mib / runs[0].peak_rss_mib
-    for key, module in (("profile", "bench.profile_load"), ("proposal", "bench.load_proposal")):
-        if key == "profile" and profile or key == "proposal" and proposal:
-            out = run_dir / f"{key}-steps" / "adtrail.duckdb"
-            out.parent.mkdir(parents=True)
-            child = run_child(key, ["-m", module, str(crawl_dir), str(out)], out.parent)
-            report[key] = {**json.loads(child.output), "peak_rss_mib": child.peak_rss_mib}
+    if profile:
+        out = run_dir / "profile-steps" / "adtrail.duckdb"
+        out.parent.mkdir(parents=True)
+        child = run_child("profile", ["-m", "bench.profile_load", str(crawl_dir), str(out)], out.parent)
+        report["profile"] = {**json.loads(child.output), "peak_rss_mib": child.peak_rss_mib}
     if not keep:
         shutil.rmtree(run_dir)
     return report
@@ -154,25 +142,6 @@ def _raw_rows(warehouse: Path) -> int:
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         return con.execute("SELECT count(*) FROM raw_meta_ads_archive").fetchall()[0][0]
-    finally:
-        con.close()
-
-
-def _same_tables(first: Path, second: Path) -> bool:
-    """The raw and core tables of two warehouses hold the same rows (loaded_at aside): count and an
-    order-independent sum of row hashes, streamed, so it runs at a million rows without EXCEPT ALL's memory."""
-    con = duckdb.connect()
-    try:
-        con.execute(f"ATTACH '{first}' AS a (READ_ONLY)")
-        con.execute(f"ATTACH '{second}' AS b (READ_ONLY)")
-        for table in ("raw_meta_ads_archive", "core_ad", "core_ad_country_reach", "core_ad_payer",
-                      "core_ad_country_query"):
-            columns = "* EXCLUDE (loaded_at)" if table.startswith("raw_") else "*"
-            prints = [con.execute(f"SELECT count(*), sum(hash(r)::HUGEINT) FROM (SELECT {columns} "
-                                  f"FROM {side}.{table}) AS r").fetchall() for side in ("a", "b")]
-            if prints[0] != prints[1]:
-                return False
-        return True
     finally:
         con.close()
 
@@ -197,11 +166,7 @@ def format_report(report: dict) -> str:
     lines += ["", f"target: adtrail load within {report['target_ratio']:.0f}x of read_json: {verdict} "
                   f"({report['ratio']:.2f}x wall time, {report['cpu_ratio']:.2f}x CPU time, "
                   f"{report['memory_ratio']:.2f}x peak memory)"]
-    if "same_tables_as_adtrail_load" in report:
-        lines.append("the load prototype made the same raw and core rows as adtrail load: "
-                     + ("yes" if report["same_tables_as_adtrail_load"] else "NO"))
-    for key, title in (("profile", "where adtrail load's time goes"),
-                       ("proposal", "the load prototype's steps (bench/load_proposal.py)")):
+    for key, title in (("profile", "where adtrail load's time goes"),):
         if key in report:
             total, total_cpu = report[key]["total"], report[key]["total_cpu"]
             lines += ["", f"{title}, timed in one process: {total:.2f} s wall, {total_cpu:.2f} s CPU in all:", "",
@@ -220,12 +185,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the run's warehouses (deleted by default)")
     parser.add_argument("--repeat", type=int, default=1, help="rounds of the variants, interleaved (default 1)")
     parser.add_argument("--profile", action="store_true", help="also time the loader's steps")
-    parser.add_argument("--proposal", action="store_true",
-                        help="also run the prototype of a faster loader (bench/load_proposal.py)")
     parser.add_argument("--json", help="also write the report as JSON to this file")
     args = parser.parse_args(argv)
-    report = benchmark(args.items, Path(args.work), repeat=args.repeat, profile=args.profile,
-                       proposal=args.proposal, keep=args.keep)
+    report = benchmark(args.items, Path(args.work), repeat=args.repeat, profile=args.profile, keep=args.keep)
     print(format_report(report))
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=2))

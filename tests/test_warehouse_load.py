@@ -192,6 +192,38 @@ def test_duplicate_ad_keys_keep_one_row_per_key(con, tmp_path):
     assert con.execute("SELECT count(*), count(DISTINCT ad_key) FROM core_ad").fetchall() == [(3, 3)]
 
 
+def test_repeated_keys_without_ties_keep_the_same_rows_as_a_window_over_every_line(con, tmp_path, monkeypatch):
+    """Keys repeated with different fetched_at, page number or body: the loader picks each key's latest line
+    in its small line table and streams the rest; the rows equal those of the window over every line."""
+    early, late = CLOCK_START, CLOCK_START + dt.timedelta(hours=3)
+    items = [
+        meta_ad_item("3001", fetched_at=early, spend=(0, 99), page_number=1),
+        meta_ad_item("3001", fetched_at=late, spend=(100, 199), page_number=1),  # newer fetch wins
+        meta_ad_item("3002", fetched_at=early, spend=(200, 299), page_number=2),  # same time, later page wins
+        meta_ad_item("3002", fetched_at=early, spend=(300, 399), page_number=1),
+        meta_ad_item("3003", fetched_at=early, spend=(400, 499), page_number=1, body_sha256="b" * 64),
+        meta_ad_item("3003", fetched_at=early, spend=(500, 599), page_number=1, body_sha256="a" * 64),
+        {**meta_ad_item("3004", spend=(600, 699), page_number=5), "fetched_at": None},  # no time: loses
+        meta_ad_item("3004", fetched_at=early, spend=(700, 799), page_number=1),
+        meta_ad_item("3005", fetched_at=early, spend=(800, 899), page_number=1),  # not repeated
+    ]
+    crawl = write_crawl(tmp_path / "repeated", items)
+    sid = snapshots.begin_or_resume(con, "2026-01-05", "tests")
+    result = load.load_crawl(con, sid, crawl)
+    assert (result.items_read, result.items_loaded, result.duplicates_dropped) == (9, 5, 4)
+    query = "SELECT ad_key, spend_lower FROM raw_meta_ads_archive ORDER BY ad_key"
+    streamed = con.execute(query).fetchall()
+    assert streamed == [("3001", 100), ("3002", 200), ("3003", 400), ("3004", 700), ("3005", 800)]
+
+    # the same crawl through the window over every line (the path taken when a key's latest lines tie)
+    from warehouse import load_items
+    monkeypatch.setattr(load_items, "_choose_latest_lines", lambda con, key: True)
+    other = db.connect(tmp_path / "window.duckdb")
+    load.load_crawl(other, snapshots.begin_or_resume(other, "2026-01-05", "tests"), crawl)
+    assert other.execute(query).fetchall() == streamed
+    other.close()
+
+
 def test_an_ad_in_two_country_chains_is_one_raw_row_and_two_country_rows(con, tmp_path):
     """The spider asks one country per chain; an ad that reached BD and KE comes in both chains."""
     items = [

@@ -154,20 +154,24 @@ def _item_files(crawl_dir: Path, manifest_path: Path, files) -> list[ItemFile]:
 def verify_item_files(manifest: CrawlManifest) -> None:
     """Check every items file against the size and sha256 the manifest recorded."""
     for item_file in manifest.item_files:
-        if not item_file.path.is_file():
-            raise CrawlFolderError(
-                f"{item_file.path} is listed in the manifest but missing: the crawl folder changed since it "
-                "was written; restore the file or run the crawl again"
-            )
-        digest = hashlib.sha256()
-        size = 0
-        with item_file.path.open("rb") as stream:
-            while chunk := stream.read(1 << 20):
-                digest.update(chunk)
-                size += len(chunk)
-        if size != item_file.size or digest.hexdigest() != item_file.sha256:
-            raise CrawlFolderError(
-                f"{item_file.path}: crawl folder changed since it was written (size {size}, manifest says "
+        problem = item_file_problem(item_file)
+        if problem:
+            raise CrawlFolderError(problem)
+
+
+def item_file_problem(item_file) -> str | None:
+    """What is wrong with one items file against its manifest entry (missing, size, sha256), or None."""
+    if not item_file.path.is_file():
+        return (f"{item_file.path} is listed in the manifest but missing: the crawl folder changed since it "
+                "was written; restore the file or run the crawl again")
+    digest = hashlib.sha256()
+    size = 0
+    with item_file.path.open("rb") as stream:
+        while chunk := stream.read(1 << 22):  # hashlib releases the GIL: a thread can hash beside DuckDB
+            digest.update(chunk)
+            size += len(chunk)
+    if size != item_file.size or digest.hexdigest() != item_file.sha256:
+        return (f"{item_file.path}: crawl folder changed since it was written (size {size}, manifest says "
                 f"{item_file.size}; sha256 differs: {digest.hexdigest() != item_file.sha256}). Nothing was "
-                "loaded: restore the folder, or resume the crawl so it writes a new manifest"
-            )
+                "loaded: restore the folder, or resume the crawl so it writes a new manifest")
+    return None

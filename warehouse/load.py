@@ -14,42 +14,18 @@ complete snapshot, or already in the snapshot being built.
 from __future__ import annotations
 
 import json
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
-from spiders.items import FIELDS, RAW_TABLE
-from warehouse.core import ITEM_LINE_BUILDERS, build_core, delete_core
-from warehouse.crawl_folder import (
-    SECRET_IN_URL,
-    CrawlFolderError,
-    CrawlManifest,
-    read_manifest,
-    verify_item_files,
-)
+from spiders.items import RAW_TABLE
+from warehouse import load_items
+from warehouse.core import build_core, delete_core
+from warehouse.crawl_folder import CrawlFolderError, CrawlManifest, read_manifest
 from warehouse.db import fetch_one
 from warehouse.snapshots import SnapshotError, snapshot_status
-
-# The field that identifies an item within a source: one raw row per (snapshot, source, key).
-ITEM_KEY_FIELD: dict[str, str] = {
-    "meta_ad": "ad_key",
-    "youtube_signal": "signal_key",
-    "ads_txt_record": "line_key",
-    "ads_txt_variable": "line_key",
-    "ads_txt_rejected_line": "line_key",
-    "ads_txt_fetch": "fetch_key",
-    "linkedin_ad": "ad_key",
-    "tiktok_ad": "ad_key",
-    "tiktok_commercial_content": "content_key",
-    "tiktok_advertiser": "advertiser_key",
-    "google_creative": "ad_key",
-    "page_render": "render_key",
-    "page_ad_slot": "slot_key",
-    "page_ad_request": "request_key",
-    "page_bid": "bid_key",
-}
-
 
 def _load_google(con, snapshot_id, crawl_dir, *, accept_unfinished):
     from warehouse.load_google import load_google_crawl
@@ -107,13 +83,16 @@ def load_crawl(
     crawl_dir: str | Path,
     *,
     accept_unfinished: bool = False,
+    step=None,
 ) -> LoadResult:
     """Load one crawl folder into ``snapshot_id`` (a running snapshot).
 
     A crawl whose manifest still says ``running`` (its process died before finishing) is refused unless
     ``accept_unfinished``: then what it fetched is loaded and the source is marked failed
-    (finish_reason ``unfinished``), so nothing is inferred from it.
+    (finish_reason ``unfinished``), so nothing is inferred from it. ``step(name)``, a context manager,
+    times the steps (bench/profile_load.py); by default nothing is timed.
     """
+    step = step or (lambda name: nullcontext())
     manifest = read_manifest(crawl_dir)
     if manifest.source in BULK_LOADERS:
         # bulk files load through DuckDB's own readers in their source's module
@@ -139,24 +118,24 @@ def load_crawl(
     if _pair_holds(con, snapshot_id, manifest):
         return _unchanged(manifest, snapshot_id, source_status, f"already loaded into snapshot {snapshot_id}")
 
-    verify_item_files(manifest)
-    lines_by_kind = {kind: _check_items(con, manifest, kind) for kind in manifest.item_kinds}
-
     con.begin()
     try:
-        for table in sorted(set(RAW_TABLE.values())):
-            con.execute(f"DELETE FROM {table} WHERE snapshot_id = ? AND source = ?", [snapshot_id, manifest.source])
-        delete_core(con, snapshot_id, manifest.source)
-        items_loaded = 0
-        for kind in manifest.item_kinds:
-            items_loaded += _insert_raw(con, manifest, kind, snapshot_id)
-            build_core(con, kind, snapshot_id, manifest.source)
-        _record_source(con, manifest, snapshot_id, source_status, items_loaded)
-        con.commit()
+        with step("delete previous rows"):
+            for table in sorted(set(RAW_TABLE.values())):
+                con.execute(f"DELETE FROM {table} WHERE snapshot_id = ? AND source = ?",
+                            [snapshot_id, manifest.source])
+            delete_core(con, snapshot_id, manifest.source)
+        items_read, items_loaded = _load_items(con, manifest, snapshot_id, step)
+        with step("snapshot_source"):
+            _record_source(con, manifest, snapshot_id, source_status, items_loaded)
+        with step("commit"):
+            con.commit()
+    except load_items.SecretFound as found:
+        con.rollback()  # then count the lines with a token, for the message
+        raise load_items.count_secrets(con, manifest, found.kind) from None
     except BaseException:
         con.rollback()
         raise
-    items_read = sum(lines_by_kind.values())
     reason = "unfinished" if manifest.status == "running" else manifest.finish_reason
     state = "complete" if source_status == "complete" else f"FAILED ({reason})"
     return LoadResult(
@@ -214,89 +193,33 @@ def _pair_holds(con: duckdb.DuckDBPyConnection, snapshot_id: int, manifest: Craw
     return row[0] > 0
 
 
-def _read_json_params(manifest: CrawlManifest, kind: str) -> dict:
-    return {
-        "files": [str(f.path) for f in manifest.item_files if f.item_kind == kind],
-        "columns": FIELDS[kind],
-    }
-
-
-_READ_ITEMS = "read_json($files, columns = $columns, format = 'newline_delimited')"
-
-
-def _check_items(con: duckdb.DuckDBPyConnection, manifest: CrawlManifest, kind: str) -> int:
-    """Scan the items of one kind once, before writing: every line must belong where it would go."""
-    key = ITEM_KEY_FIELD[kind]
-    url_fields = [name for name, kind_type in FIELDS[kind].items()
-                  if name.endswith("_url") or kind_type == "JSON"]
-    url_text = " || ' ' || ".join(f"coalesce(CAST({name} AS VARCHAR), '')" for name in url_fields) or "''"
-    sql = f"""
-        SELECT
-            count(*),
-            count(*) FILTER (WHERE source IS DISTINCT FROM $source),
-            count(*) FILTER (WHERE item_kind IS DISTINCT FROM $kind),
-            count(*) FILTER (WHERE {key} IS NULL),
-            count(*) FILTER (WHERE CASE
-                -- the regex only where a credential parameter's name occurs: a plain substring test is
-                -- far cheaper than the regex over every record, and almost every line has none
-                WHEN contains(secret_text, 'access_token=') OR contains(secret_text, 'client_secret=')
-                    OR contains(secret_text, 'appsecret_proof=') OR contains(secret_text, 'fb_exchange_token=')
-                THEN len(list_filter(regexp_extract_all(secret_text, $secret, 1),
-                    lambda v: length(v) >= 20 AND NOT contains(upper(v), 'REDACTED'))) > 0
-                ELSE false END)
-        FROM (SELECT *, {url_text} AS secret_text FROM {_READ_ITEMS})
-    """
-    params = {**_read_json_params(manifest, kind), "source": manifest.source, "kind": kind, "secret": SECRET_IN_URL}
+def _load_items(con, manifest: CrawlManifest, snapshot_id: int, step) -> tuple[int, int]:
+    """Every kind's items into raw and core, inside the caller's transaction; returns (lines read, rows
+    kept). The items files are hashed against the manifest in a thread beside the first parse."""
+    hashing, changed = load_items.verify_in_thread(manifest)
+    items_read = items_loaded = 0
     try:
-        lines, wrong_source, wrong_kind, no_key, with_secret = fetch_one(con, sql, params)
-    except duckdb.Error as exc:
-        raise CrawlFolderError(
-            f"{manifest.crawl_dir}: the {kind} items are not valid JSON lines of the crawl contract "
-            f"({exc}). Nothing was loaded: run the crawl again, or report the spider that wrote it"
-        ) from exc
-    problems = []
-    if wrong_source:
-        problems.append(f"{wrong_source} items name another source than the manifest's {manifest.source!r}")
-    if wrong_kind:
-        problems.append(f"{wrong_kind} items are not of kind {kind!r}")
-    if no_key:
-        problems.append(f"{no_key} items have no {key}")
-    if with_secret:
-        problems.append(f"{with_secret} items carry an access token (the folder was not redacted)")
-    if problems:
-        raise CrawlFolderError(
-            f"{manifest.crawl_dir}: " + "; ".join(problems)
-            + ". Nothing was loaded: crawl again with the current spiders"
-        )
-    return lines
-
-
-def _insert_raw(con: duckdb.DuckDBPyConnection, manifest: CrawlManifest, kind: str, snapshot_id: int) -> int:
-    """Insert one row per item key (the latest fetched) into the kind's raw table, and the kind's rows taken
-    from every line (``ITEM_LINE_BUILDERS``); returns the raw rows inserted."""
-    table = RAW_TABLE[kind]
-    key = ITEM_KEY_FIELD[kind]
-    tiebreak = ", md5(CAST(record AS VARCHAR)) DESC" if "record" in FIELDS[kind] else ""
-    # Ties on fetched_at are broken by the page number, then by the content, so that loading the same
-    # file twice keeps the same row whatever order DuckDB's parallel reader produced.
-    sql = f"""
-        INSERT INTO {table} BY NAME
-        SELECT $snapshot_id AS snapshot_id, now() AS loaded_at, *
-        FROM {_READ_ITEMS}
-        QUALIFY row_number() OVER (
-            PARTITION BY source, {key}
-            ORDER BY fetched_at DESC NULLS LAST, page_number DESC NULLS LAST,
-                     body_sha256 DESC NULLS LAST{tiebreak}
-        ) = 1
-    """
-    con.execute(sql, {**_read_json_params(manifest, kind), "snapshot_id": snapshot_id})
-    # Facts of every line, before the one-row-per-key step kept one: one more pass over the same files.
-    for statement in ITEM_LINE_BUILDERS.get(kind, ()):
-        con.execute(statement.format(items=_READ_ITEMS),
-                    {**_read_json_params(manifest, kind), "snapshot_id": snapshot_id})
-    return fetch_one(
-        con, f"SELECT count(*) FROM {table} WHERE snapshot_id = ? AND source = ?", [snapshot_id, manifest.source]
-    )[0]
+        for kind in manifest.item_kinds:
+            with step(f"line scan and checks ({kind})"):
+                try:
+                    items_read += load_items.scan_lines(con, manifest, kind)
+                except CrawlFolderError:
+                    hashing.join()  # a file that differs from its manifest explains a bad line first
+                    if changed:
+                        raise CrawlFolderError(changed[0]) from None
+                    raise
+            with step("wait for the items files' sha256"):
+                hashing.join()
+            if changed:
+                raise CrawlFolderError(changed[0])
+            with step(f"facts of every line ({kind})"):
+                load_items.build_line_facts(con, kind, snapshot_id)
+            items_loaded += load_items.insert_raw(con, manifest, kind, snapshot_id, step)
+            build_core(con, kind, snapshot_id, manifest.source, step=step)
+        load_items.drop_line_tables(con)
+    finally:
+        hashing.join()
+    return items_read, items_loaded
 
 
 def _record_source(
