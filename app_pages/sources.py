@@ -61,10 +61,10 @@ def show_card(name: str, card: dict, outcome: dict | None) -> None:
         st.text(f"Official route: {card['official_route']}")
         st.text(f"Login needed: {'yes' if card['login_needed'] else 'no'}: {card['login']}")
         st.text(f"Stance: {card['stance']}")
-        show_outcome(name, outcome)
+        show_outcome(outcome)
 
 
-def show_outcome(name: str, outcome: dict | None) -> None:
+def show_outcome(outcome: dict | None) -> None:
     if outcome is None:
         st.info("Not in this snapshot: the source was off or not asked for.")
         return
@@ -108,4 +108,4 @@ def render() -> None:
         with st.container(border=True):
             st.subheader(name, anchor=False)
             st.warning("This source has no legal card: add one to analysis/legal_cards.toml.")
-            show_outcome(name, outcomes[name])
+            show_outcome(outcomes[name])
