@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import os
 import threading
 import zipfile
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -186,3 +187,12 @@ def test_the_warehouse_is_adtrail_db_else_the_setting(monkeypatch):
     # ADTRAIL_DB overrides the configuration everywhere; the demo gives its crawls its own warehouse this way.
     monkeypatch.setenv("ADTRAIL_DB", "from-env.duckdb")
     assert warehouse_path({"ADTRAIL_WAREHOUSE_DB": "from-config.duckdb"}) == "from-env.duckdb"
+
+
+def test_no_advertiser_at_all_stops_with_what_to_do(tmp_path):
+    outcome = run_crawl("google_ads_transparency", tmp_path / "crawl", scope=scope(cap=5), settings={
+        "GOOGLE_ADS_TRANSPARENCY_URL": "http://127.0.0.1:9", "ADTRAIL_WAREHOUSE_DB": str(tmp_path / "adtrail.duckdb")},
+        env={key: value for key, value in os.environ.items() if key != "ADTRAIL_DB"})
+    assert not outcome.complete and outcome.manifest["finish_reason"] == "no_advertisers"
+    assert "nothing is published" in outcome.error and "google_political_bundle first" in outcome.error
+    assert outcome.manifest["counts"]["pages"] == 0
