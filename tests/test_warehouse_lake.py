@@ -307,10 +307,10 @@ def test_a_snapshot_exported_by_an_older_schema_rebuilds_through_the_migrations(
         return con.execute(f"SELECT count(*) FROM (SELECT {columns} FROM {first}.{table} WHERE {where} EXCEPT ALL "
                            f"SELECT {columns} FROM {second}.{table} WHERE {where})").fetchone()[0]
     differing = {name for name, _ in differences(original, rebuilt).items()}
-    # and the views that read core_ad_country_query (migration 115), and snapshot 1's entities (migration 110:
-    # an adtrail before 065 had none to export)
+    # and the views that read core_ad_country_query (migrations 115, 145), and snapshot 1's entities
+    # (migration 110: an adtrail before 065 had none to export)
     assert differing == {"raw_meta_ads_archive", "core_ad_country_query", "ad_country_known",
-                         "mart_disclosure_coverage", "entity", "entity_identifier"}
+                         "mart_disclosure_coverage", "meta_ad_country_share", "entity", "entity_identifier"}
     # snapshot 1's raw rows: all there, without the column the old schema lacked
     for first, second in (("a", "b"), ("b", "a")):
         assert only(first, second, "raw_meta_ads_archive", "* EXCLUDE (query_country)") == 0

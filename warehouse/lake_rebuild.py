@@ -190,6 +190,8 @@ def _restore_reference(con, lake_dir: Path) -> None:
     for table in lake.read_catalog(con).reference:
         files = Path(lake_dir) / lake.REFERENCE_DIR / table
         if any(files.glob("*.parquet")):
+            # the exported table is the whole table: rows a migration seeds (ad-system aliases) are in it too
+            con.execute(f"DELETE FROM {table}")
             con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM "
                         f"read_parquet('{lake._sql_text(files / '*.parquet')}', union_by_name = true)")
 
