@@ -14,7 +14,7 @@ The rule:
 - **Names are not proof**: two entities whose names match (analysis/normalise.py's skeleton equal, one name
   extending the other word for word, or differing by a few letters) become a candidate with its reason and
   a confidence below 1, merged only once confirmed (``adtrail entities review --confirm ID`` or an override).
-  A rejected candidate is not proposed again. Candidates are sought among names sharing their first word.
+  A rejected candidate is not proposed again. The name rule is analysis/entity_names.py.
 - **Roles stay apart**: a "paid for by" line (Meta, Snap, TikTok, LinkedIn, the Meta report's disclaimer)
   is its own identifier per platform and role (payer, beneficiary); paying for a page's ads never merges the
   payer into the page, and names are matched only within a role (advertiser names with advertiser names,
@@ -31,7 +31,6 @@ The rule:
 from __future__ import annotations
 
 import csv
-import difflib
 import hashlib
 import io
 import re
@@ -43,7 +42,8 @@ from pathlib import Path
 
 import duckdb
 
-from analysis.normalise import fold, skeleton
+from analysis.entity_names import name_candidates, name_match  # noqa: F401 (name_match is imported from here too)
+from analysis.normalise import fold
 from warehouse import entities as store
 
 ID_KINDS = ("meta_page_id", "google_advertiser_id", "tiktok_business_id", "snap_organisation", "linkedin_company",
@@ -52,9 +52,6 @@ ACTIONS = ("merge", "split", "confirm", "reject")
 _DECISION = {"confirm": "confirmed", "reject": "rejected"}
 OVERRIDE_HEADER = ["action", "identifier_a", "identifier_b", "note"]
 _ROLE_ORDER = {"advertiser": 0, "beneficiary": 1, "payer": 2, "agency": 3}
-_CLOSE_RATIO = 0.88  # difflib ratio of two skeletons from which names count as "differing by a few letters"
-_LARGEST_BLOCK = 400  # names sharing a first word compared pairwise up to this many; beyond, only equal skeletons
-_WORD = re.compile(r"\w+")
 # "EIN:46-3931666", "EIN ID 46-3931666", "CNPJ 12.345.678/0001-90": a scheme, then the number
 _REGISTRATION = re.compile(r"^([A-Za-z]+)(?:\s+ID)?\s*[:\s]\s*(\S.*)$")
 # a LinkedIn page link: https://www.linkedin.com/company/acme-corp/ (showcase and school pages alike)
@@ -88,26 +85,6 @@ def identifier_key(id_kind: str, value: str, platform: str, role: str) -> str:
     if id_kind == "paid_for_by":
         return f"paid_for_by:{platform}:{role}:{fold(value)}"
     return f"{id_kind}:{value}"
-
-
-def name_match(first: str, second: str) -> tuple[str, float] | None:
-    """Why two names may be one organisation's, and how confident that is (never 1), or None."""
-    a, b = skeleton(first), skeleton(second)
-    if not a or not b:
-        return None
-    if a == b:
-        if fold(first) != fold(second):
-            return f"same name once look-alike letters are read as Latin: {first!r} / {second!r}", 0.85
-        return f"same name after normalisation: {first!r} / {second!r}", 0.9
-    words_a, words_b = _WORD.findall(a), _WORD.findall(b)
-    shorter, longer = sorted((words_a, words_b), key=len)
-    if shorter and longer[:len(shorter)] == shorter:
-        share = len(" ".join(shorter)) / len(" ".join(longer))
-        return f"one name extends the other word for word: {first!r} / {second!r}", round(0.4 + 0.4 * share, 3)
-    ratio = difflib.SequenceMatcher(None, a, b).ratio()
-    if ratio >= _CLOSE_RATIO:
-        return f"names differ by a few letters (similarity {ratio:.2f}): {first!r} / {second!r}", round(0.8 * ratio, 3)
-    return None
 
 
 class _Components:
@@ -191,37 +168,9 @@ def resolve(con: duckdb.DuckDBPyConnection, snapshot_id: int) -> Resolution:
         names[root] = [(r["key"], r["name"], r["role"]) for r in rows
                        if r["name"] and r["id_kind"] not in ("registration_number", "verified_domain")]
     store.replace_entities(con, snapshot_id, entity_rows, identifier_rows)
-    store.record_candidates(con, snapshot_id, _name_candidates(names))
+    store.record_candidates(con, snapshot_id, name_candidates(names))
     return Resolution(snapshot_id, len(entity_rows), len(identifier_rows), len(store.candidates(con, "candidate")),
                       time.perf_counter() - started)
-
-
-def _name_candidates(names: dict[str, list[tuple[str, str, str]]]) -> list[tuple]:
-    """Pairs of entities whose names match: (identifier_a, identifier_b, name_a, name_b, reason, confidence).
-    Names are compared within one role: a page and the "paid for by" line of the same name are two roles
-    (an organisation paying for its own ads), never a name match to review; an override can still merge them."""
-    blocks = defaultdict(list)
-    for root, entries in names.items():
-        for key, name, role in dict.fromkeys(entries):
-            words = _WORD.findall(skeleton(name) or "")
-            if words:
-                blocks[role, words[0]].append((root, key, name))
-    found = {}
-    for entries in blocks.values():
-        large = len(entries) > _LARGEST_BLOCK
-        for i, (root_a, key_a, name_a) in enumerate(entries):
-            for root_b, key_b, name_b in entries[i + 1:]:
-                if root_a == root_b or large and skeleton(name_a) != skeleton(name_b):
-                    continue
-                match = name_match(name_a, name_b)
-                if match is None:
-                    continue
-                (first, first_name), (second, second_name) = sorted(((key_a, name_a), (key_b, name_b)))
-                pair = tuple(sorted((root_a, root_b)))
-                best = found.get(pair)
-                if best is None or match[1] > best[5]:
-                    found[pair] = (first, second, first_name, second_name, *match)
-    return list(found.values())
 
 
 def read_overrides(path: Path) -> list[tuple]:

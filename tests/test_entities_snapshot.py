@@ -5,7 +5,6 @@ and still win; a rerun is idempotent, and a failed resolution leaves the snapsho
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 
