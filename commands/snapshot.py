@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
 from commands.common import CODE_VERSION, EXIT_FAILED, EXIT_OK, UserError, as_of_date, progress
@@ -109,6 +110,9 @@ def run_snapshot(config, db_path: Path, as_of: dt.date, *, sources=None, env=Non
         snapshot_id = _begin(con, as_of)
         con.close()
         progress(f"snapshot {snapshot_id} (as of {as_of})")
+        # a crawl that reads the warehouse (the Transparency Center's advertisers from the Google bundle)
+        # reads this one, whichever --db chose it
+        env = {**(env if env is not None else os.environ), "ADTRAIL_DB": str(Path(db_path).resolve())}
         crawl_dirs = []
         for source in crawl_order(sources or config.enabled_sources()):  # ads_txt before sellers_json
             crawl_dir = config.crawl_root / f"snapshot-{snapshot_id}" / source

@@ -154,3 +154,27 @@ def test_app_command_serves_the_published_copy_on_localhost(tmp_path):
         app.terminate()
         output = app.communicate(timeout=30)[0]
     assert f"http://127.0.0.1:{port}/" in output
+
+
+def test_snapshot_crawls_see_the_warehouse_chosen_by_db(tmp_path, monkeypatch):
+    """A crawl that reads the warehouse (the Transparency Center's advertisers from the Google bundle) is
+    told which one by ADTRAIL_DB, whatever --db chose, not the configured default."""
+    from commands import snapshot
+    from config import load_config
+
+    config_file = tmp_path / "adtrail.toml"
+    config_file.write_text(f'[warehouse]\ncrawl_dir = "{(tmp_path / "crawls").as_posix()}"\n'
+                           '[sources.fx_ecb]\nenabled = true\n', encoding="utf-8")
+    seen = []
+
+    def crawl_source(config, source, crawl_dir, *, env=None):
+        seen.append(env["ADTRAIL_DB"])
+        raise SystemExit("stop after the first crawl")
+
+    monkeypatch.setattr(snapshot, "crawl_source", crawl_source)
+    monkeypatch.setenv("ADTRAIL_DB", str(tmp_path / "elsewhere.duckdb"))
+    chosen = tmp_path / "chosen" / "adtrail.duckdb"
+    with pytest.raises(SystemExit):
+        snapshot.run_snapshot(load_config(config_file), chosen, __import__("datetime").date(2026, 1, 5),
+                              sources=["fx_ecb"])
+    assert seen == [str(chosen.resolve())]
