@@ -20,6 +20,7 @@ from demo.google_world import COUNTRY_NAMES, Advertiser, Creative, GoogleWorld
 ADVERTISERS_SHOWN = 3  # one per country the Google world shares with Meta (IN, BR, ZA)
 CREATIVES_PER_ADVERTISER = 4  # two at first, one on scroll, one behind "See more"
 DETAILS_DELAY_MS = 300
+BUNDLE_ADVERTISERS = 2  # from the second week on, the bundle's two biggest spenders too (a short demo crawl)
 
 ADVERTISER_PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>%(name)s - Ads Transparency Center
 </title></head><body><h1>%(name)s</h1><div id="grid"></div><div style="height:3000px"></div>
@@ -97,7 +98,9 @@ def advertiser_page(world: GoogleWorld, advertiser: Advertiser) -> str:
 def routes(world: GoogleWorld) -> dict[str, tuple[str, str]]:
     """path -> (content type, body) of every page of the site."""
     found = {"/robots.txt": ("text/plain", "User-agent: *\nAllow: /\n")}
-    for advertiser in shown_advertisers(world):
+    # every advertiser of the world has its page, as on the real site: the crawl also visits the biggest
+    # spenders of the bundle in the warehouse (BUNDLE_ADVERTISERS of them), not only the configured ones
+    for advertiser in world.active_advertisers():
         found[f"/advertiser/{advertiser.advertiser_id}"] = ("text/html; charset=utf-8",
                                                            advertiser_page(world, advertiser))
         for creative in creatives_of(world, advertiser):
@@ -152,7 +155,8 @@ class GatcDemoSite:
 def configure_gatc(config, site: GatcDemoSite) -> None:
     """Point the (off by default) google_ads_transparency source at the demo site; demo-only spider settings."""
     config.values["sources"]["google_ads_transparency"].update(
-        enabled=True, endpoint=site.url, advertiser_ids=site.advertiser_ids)
+        enabled=True, endpoint=site.url, advertiser_ids=site.advertiser_ids,
+        max_bundle_advertisers=BUNDLE_ADVERTISERS)
     config.extra_settings["google_ads_transparency"] = {
         "GOOGLE_ADS_TRANSPARENCY_LOCAL_ONLY": "True", "AUTOTHROTTLE_ENABLED": "False",
         # the demo's pages answer at once: a shorter wait for results that no longer grow keeps the run short
