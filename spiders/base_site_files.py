@@ -25,6 +25,7 @@ class keeps the crawl-folder contract the shared pipelines expect (``crawl_id``,
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 import uuid
 from collections import defaultdict
@@ -127,6 +128,10 @@ class SiteFilesSpider(scrapy.Spider):
         spider.scope_sha256 = scope_hash(spider.safe_scope)
         spider.cursors = DoneTargets(spider.folder.root / "state" / "targets-done.jsonl", spider.scope_sha256)
         spider._targets = spider.targets()
+        gen0 = settings.getint("ADTRAIL_GC_GEN0_THRESHOLD", 0)
+        if gen0:
+            # The crawl is this process's only work (spiders.run), so the collector can be tuned for it.
+            gc.set_threshold(gen0, *gc.get_threshold()[1:])
         return spider
 
     # ---- what a subclass provides
