@@ -73,7 +73,8 @@ def show_seller(reader, snapshot, account: str) -> None:
     sites = reader.query("sites_of_seller", snapshot_id=snapshot.snapshot_id, ad_system_domain=ad_system,
                          seller_id=seller_id)
     owners = sites.filter(pl.col("relationship") == "DIRECT")["owner_domain"].n_unique()
-    st.metric("Sites and apps declaring it", f"{sites['recipient'].n_unique():,}")
+    st.metric("Sites and apps with this account", f"{sites['recipient'].n_unique():,}",
+              help="Declaring it in ads.txt or app-ads.txt, or seen selling through it on a rendered page.")
     if sites.height and sites["pooled"].any():
         st.warning(f"Seller-id pooling: this account is declared DIRECT by sites of {owners} different owners. "
                    "One seller account for unrelated sites hides who is paid.")

@@ -19,8 +19,9 @@ from analysis.entities import name_match
 from analysis.legal_cards import load_cards
 from app_pages.common import csv_bytes, range_text
 from spiders.parsers.ad_systems import canonical_ad_system
-from tests.test_app_pages_seed import (CONFIRMED_MATCH, EXEMPLO_PAYER, NEAR_NAME, PAGE_ADS, PLACEMENT_PAGE, POOLED_ID,
-                                       POOLED_SYSTEM, REPORT_RATE, TIKTOK_ERROR, VIDEO, seed_pages_warehouse)
+from tests.test_app_pages_seed import (CONFIRMED_MATCH, EXEMPLO_PAYER, NEAR_NAME, PAGE_ADS, PLACEMENT_PAGE,
+                                       PLACEMENT_SCHAIN, POOLED_ID, POOLED_SYSTEM, REPORT_RATE, TIKTOK_ERROR, VIDEO,
+                                       seed_pages_warehouse)
 from tests.test_app_seed import FORMULA_NAME, GOOGLE_CREATIVES, MARKUP_NAME, load_snapshot, seed_warehouse
 from warehouse.publish import open_published
 from warehouse.queries import run_query
@@ -216,11 +217,16 @@ def test_who_pays_a_site_declared_and_observed(seeded, monkeypatch):
                 if row["Basis"] == "disclosed"}
     assert declared == {("authorises", "disclosed", POOLED_SYSTEM, POOLED_ID),
                         ("authorises", "disclosed", POOLED_SYSTEM, "LES-01")}
-    observed = [row for row in edges if row["Basis"] == "observed"]
-    assert [(row["Edge"], row["Evidence URL"]) for row in observed] == [("calls_ad_system", PLACEMENT_PAGE)]
+    observed = {row["Edge"]: row for row in edges if row["Basis"] == "observed"}
+    assert sorted(observed) == ["calls_ad_system", "sells_through"]
+    assert {row["Evidence URL"] for row in observed.values()} == {PLACEMENT_PAGE}
     # the ad server the page called, as EasyList named it or canonical by the ads.txt alias table
-    assert observed[0]["Ad system"] in {"doubleclick.net", canonical_ad_system("doubleclick.net")}
-    assert metrics(app)["Edges"] == "3" and metrics(app)["Disclosed"] == "2" and metrics(app)["Observed"] == "1"
+    assert observed["calls_ad_system"]["Ad system"] in {"doubleclick.net", canonical_ad_system("doubleclick.net")}
+    # the page's supply chain names the account its ads.txt declares: the two bases agree
+    seen = observed["sells_through"]
+    assert (seen["Ad system"], seen["Seller id"], seen["Declared and observed"]) == (*PLACEMENT_SCHAIN, True)
+    assert metrics(app) == {"Edges": "4", "Disclosed": "2", "Observed": "2",
+                            "Sites and apps with this account": "3"}
     pooled = [row for row in edges if row["Seller id"] == POOLED_ID][0]
     assert (pooled["Relationship"], pooled["Seller type"], pooled["Check"]) == ("DIRECT", "INTERMEDIARY",
                                                                                 "type_mismatch")
@@ -239,7 +245,7 @@ def test_which_sites_a_seller_account_sells(seeded, monkeypatch):
     assert {(row["Site, app or channel"], row["Kind"]) for row in sites} == {
         ("dhakamorningpost.com.bd", "site"), ("lagoseveningstar.ng", "site"), ("newsbuzzapp.example", "app")}
     assert all(row["Pooled"] for row in sites)
-    assert metrics(app)["Sites and apps declaring it"] == "3"
+    assert metrics(app)["Sites and apps with this account"] == "3"
     assert any(w.value.startswith("Seller-id pooling: this account is declared DIRECT by sites of 3 different owners")
                for w in app.warning)
     reader = open_published(seeded)
@@ -249,6 +255,16 @@ def test_which_sites_a_seller_account_sells(seeded, monkeypatch):
         reader.close()
     names = {row["seller_name"] for row in csv.DictReader(io.StringIO(csv_bytes(frame).decode("utf-8")))}
     assert names == {"'=ClickHarbor Media Ltd"}
+
+
+def test_a_seller_account_declared_and_seen_on_the_site_s_page(seeded, monkeypatch):
+    app = run_page(seeded, monkeypatch, "who-pays", seller="/".join(PLACEMENT_SCHAIN))
+    sites = frames(app)[1]
+    assert sorted((row["Edge"], row["Basis"], row["Site, app or channel"], row["Declared and observed"],
+                   row["Pooled"]) for row in sites) == [
+        ("authorises", "disclosed", "lagoseveningstar.ng", True, False),
+        ("sells_through", "observed", "lagoseveningstar.ng", True, False)]
+    assert not [warning for warning in app.warning if warning.value.startswith("Seller-id pooling")]
 
 
 def test_who_pays_a_channel_and_an_unknown_link(seeded, monkeypatch):

@@ -29,7 +29,6 @@ from pathlib import Path
 from analysis.entities import resolve
 from analysis.fx import install_fx_rule
 from demo.youtube_pages import DemoVideo, watch_page
-from spiders.items import empty_item
 from spiders.parsers import ads_txt, youtube
 from tests.crawl_factory import iso, meta_ad_item, scope_hash, write_crawl
 from tests.test_app_seed import SEED_ADS, SeedAd, _item, write_google_crawl, write_rates
@@ -84,6 +83,7 @@ SELLERS_JSON = {
 VIDEO = DemoVideo("dQw4w9WgXc1", "Breaking: the vote in Dhaka", "UCdemoChannel00000000001", "Dhaka Khobor TV",
                   "812K subscribers", 120400, "News & Politics", True)
 PLACEMENT_PAGE = "https://lagoseveningstar.ng/politics/2026/01/ballot"
+PLACEMENT_SCHAIN = (POOLED_SYSTEM, "LES-01")  # the supply chain node the page exposed: the site's own account
 PLACEMENT_REQUESTS = ["https://securepubads.g.doubleclick.net/tag/js/gpt.js",
                       "https://securepubads.g.doubleclick.net/gampad/ads"]
 TIKTOK_ERROR = ("TikTok answered 401 access_token_invalid: the client access token expired. Set new "
@@ -149,19 +149,33 @@ def _youtube_crawl(crawl_root: Path) -> Path:
 
 
 def _placements_crawl(crawl_root: Path) -> Path:
+    """A page_placements crawl folder with two items files, as the spider writes them: the page's ad-system
+    requests, and its render, whose Prebid config exposed a supply chain naming the site's own seller account."""
     crawl_id = "pages_placements"
-    items = []
+    page = {"page_url": PLACEMENT_PAGE, "page_domain": "lagoseveningstar.ng", "vantage_country": "NG"}
+    requests = []
     for index, url in enumerate(PLACEMENT_REQUESTS):
-        item = empty_item("page_ad_request")
-        item.update(_provenance("page_ad_request", "page_placements", crawl_id, PLACEMENT_PAGE, b"<html>"))
-        item.update(platform="web", page_url=PLACEMENT_PAGE, page_domain="lagoseveningstar.ng",
-                    vantage_country="NG", request_key=f"{crawl_id}:{PLACEMENT_PAGE}#{index}", request_index=index,
-                    request_url=url, request_host="securepubads.g.doubleclick.net", resource_type="script",
-                    ad_system_domain="doubleclick.net", ad_system_owner="Google")
-        items.append({key: value for key, value in item.items() if key in empty_item("page_ad_request")})
+        requests.append({**_provenance("page_ad_request", "page_placements", crawl_id, PLACEMENT_PAGE, b"<html>"),
+                         **page, "request_key": f"{crawl_id}:{PLACEMENT_PAGE}#{index}", "request_index": index,
+                         "request_url": url, "request_host": "securepubads.g.doubleclick.net",
+                         "resource_type": "script", "ad_system_domain": "doubleclick.net", "ad_system_owner": "Google"})
+    render = {**_provenance("page_render", "page_placements", crawl_id, PLACEMENT_PAGE, b"<html>"), **page,
+              "render_key": f"{crawl_id}:{PLACEMENT_PAGE}", "final_url": PLACEMENT_PAGE, "http_status": 200,
+              "title": "Ballot day", "ad_slots": 0, "ad_requests": len(requests), "ad_systems": ["doubleclick.net"],
+              "bids": 0, "schain": [{"from": "config.schain", "schain": {"ver": "1.0", "complete": 1, "nodes": [
+                  {"asi": PLACEMENT_SCHAIN[0], "sid": PLACEMENT_SCHAIN[1], "hp": 1}]}}]}
     scope = {"pages": [PLACEMENT_PAGE]}
-    return write_crawl(crawl_root / crawl_id, items, item_kind="page_ad_request", source="page_placements",
-                       platform="web", crawl_id=crawl_id, scope=scope, started_at=FETCHED_AT)
+    folder = write_crawl(crawl_root / crawl_id, requests, item_kind="page_ad_request", source="page_placements",
+                         platform="web", crawl_id=crawl_id, scope=scope, started_at=FETCHED_AT)
+    renders = write_crawl(crawl_root / f"{crawl_id}_renders", [render], item_kind="page_render",
+                          source="page_placements", platform="web", crawl_id=crawl_id, scope=scope,
+                          started_at=FETCHED_AT)
+    (renders / "items.jsonl").rename(folder / "renders.jsonl")
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    render_file = json.loads((renders / "manifest.json").read_text(encoding="utf-8"))["files"][0]
+    manifest["files"].append({**render_file, "path": "renders.jsonl"})
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    return folder
 
 
 def _failed_tiktok_crawl(crawl_root: Path) -> Path:
