@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import math
 from pathlib import Path
 
 import pytest
@@ -19,9 +20,9 @@ from analysis.entities import name_match
 from analysis.legal_cards import load_cards
 from app_pages.common import csv_bytes, range_text
 from spiders.parsers.ad_systems import canonical_ad_system
-from tests.test_app_pages_seed import (CONFIRMED_MATCH, EXEMPLO_PAYER, NEAR_NAME, PAGE_ADS, PLACEMENT_PAGE,
-                                       PLACEMENT_SCHAIN, POOLED_ID, POOLED_SYSTEM, REPORT_RATE, TIKTOK_ERROR, VIDEO,
-                                       seed_pages_warehouse)
+from tests.test_app_pages_seed import (CONFIRMED_MATCH, EXEMPLO_PAYER, GOOGLE_WEEKS, NEAR_NAME, PAGE_ADS,
+                                       PLACEMENT_PAGE, PLACEMENT_SCHAIN, POOLED_ID, POOLED_SYSTEM, REPORT_RATE,
+                                       TIKTOK_ERROR, VIDEO, seed_pages_warehouse)
 from tests.test_app_seed import FORMULA_NAME, GOOGLE_CREATIVES, MARKUP_NAME, load_snapshot, seed_warehouse
 from warehouse.publish import open_published
 from warehouse.queries import run_query
@@ -165,6 +166,16 @@ def test_completeness_shows_ranges_ratios_and_gaps(seeded, monkeypatch):
     assert below["Report (disclosed)"] == "≤100 BDT (below Meta's threshold: 0–100)"
     assert below["Completeness ratio"] == below["API-derived"] == "no API ads counted"
     assert rows["504"]["Report in USD"] == "rate not loaded (BRL)"  # BRL has no rate: a gap, never 0
+    # Google's weekly USD of the entity's advertiser beside (never in the ratio): each week's days inside the
+    # period, each amount v standing for v ± step/2 (the step: the greatest common divisor of the file's amounts)
+    step = math.gcd(*GOOGLE_WEEKS.values())
+    days = {week: len({week + dt.timedelta(days=n) for n in range(7)}
+                      & {dt.date(2025, 12, 13) + dt.timedelta(days=n) for n in range(30)}) / 7 for week in GOOGLE_WEEKS}
+    google_low = sum((usd - step / 2) * days[week] for week, usd in GOOGLE_WEEKS.items())
+    google_high = sum((usd + step / 2) * days[week] for week, usd in GOOGLE_WEEKS.items())
+    assert rows["506"]["Google weekly, all countries (USD)"] == range_text(google_low, google_high, "USD")
+    assert rows["506"]["Google weekly, this country (USD)"] == "0 USD"  # its spend by country: Brazil only
+    assert rows["501"]["Google weekly, all countries (USD)"] == "no Google weekly spend linked"
     assert any(text.startswith("Meta's API gives each ad's spend") for text in texts(app))  # the rule, beside
 
 

@@ -62,6 +62,17 @@ REPORTS = {
 REPORT_RATE = (dt.date(2026, 1, 10), 121.5)
 # The name match confirmed as adtrail entities review --confirm would: one organisation on Google and Meta.
 CONFIRMED_MATCH = ("google_advertiser_id:AR10000000000000000002", "meta_page_id:506")
+# Google's weekly spend of that advertiser (USD per week from Monday, rounded by Google) and its lifetime spend
+# per country, added to the bundle fixture: Brazil only, so none of it falls in the Bangladeshi report's country.
+GOOGLE_WEEKS = {dt.date(2025, 12, 8): 700, dt.date(2026, 1, 5): 100}
+GOOGLE_EXTRA_LINES = {
+    "google-political-ads-advertiser-weekly-spend.csv":
+        "Advertiser_ID,Advertiser_Name,Election_Cycle,Week_Start_Date,Spend_USD,Spend_EUR,Spend_INR\n" + "".join(
+            f"AR10000000000000000002,Partido Exemplo,,{week.isoformat()},{usd},{usd},{usd * 80}\n"
+            for week, usd in GOOGLE_WEEKS.items()),
+    "google-political-ads-advertiser-geo-spend.csv":
+        "AR10000000000000000002,Partido Exemplo,BR,,800" + ",0" * 19 + "\n",
+}
 
 POOLED_SYSTEM, POOLED_ID = "sahelbid.com", "CH-4410"
 ADS_TXT = {  # domain -> (file kind, file text)
@@ -226,8 +237,8 @@ def seed_pages_warehouse(root: Path, *, folder: str = "data/warehouse") -> Path:
         snapshot_id = snapshots.begin_or_resume(con, AS_OF, "tests")
         for crawl in crawls:
             load.load_crawl(con, snapshot_id, crawl)
-        load_google.load_google_crawl(con, snapshot_id, write_google_crawl(crawl_root / "pages_google", "pages_google",
-                                                                           FETCHED_AT))
+        google = write_google_crawl(crawl_root / "pages_google", "pages_google", FETCHED_AT, GOOGLE_EXTRA_LINES)
+        load_google.load_google_crawl(con, snapshot_id, google)
         import_meta_report(con, snapshot_id, _report_csvs(crawl_root))
         snapshots.complete(con, snapshot_id)
         resolve(con, snapshot_id)

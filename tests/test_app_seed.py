@@ -102,13 +102,18 @@ def write_rates(path: Path) -> Path:
     return path
 
 
-def write_google_crawl(crawl_dir: Path, crawl_id: str, fetched_at: dt.datetime) -> Path:
-    """A complete google_political_bundle crawl folder: the bundle zip as a bulk file in the manifest."""
+def write_google_crawl(crawl_dir: Path, crawl_id: str, fetched_at: dt.datetime,
+                       extra_lines: dict[str, str] | None = None) -> Path:
+    """A complete google_political_bundle crawl folder: the bundle zip as a bulk file in the manifest.
+    ``extra_lines``: CSV lines added to a fixture file of that name, or a new file (header first)."""
     bundle = crawl_dir / "bulk" / "google-political-ads-transparency-bundle.zip"
     bundle.parent.mkdir(parents=True, exist_ok=True)
+    files = {path.name: path.read_bytes() for path in sorted(GOOGLE_BUNDLE.glob("*.csv"))}
+    for name, lines in (extra_lines or {}).items():
+        files[name] = files.get(name, b"") + lines.encode("utf-8")
     with zipfile.ZipFile(bundle, "w", zipfile.ZIP_DEFLATED) as archive:
-        for csv_file in sorted(GOOGLE_BUNDLE.glob("*.csv")):
-            archive.write(csv_file, csv_file.name)
+        for name, data in sorted(files.items()):
+            archive.writestr(name, data)
     data = bundle.read_bytes()
     scope = {"bundle": "google-political-ads-transparency-bundle.zip"}
     manifest = {
