@@ -40,12 +40,11 @@ from bench import ads_txt_site as site
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_VS_SEQUENTIAL, TARGET_VS_ASYNCIO = 10.0, 0.5
 # The spider's own defaults are for the open web (64 requests at once, AutoThrottle starting at 1 s between a
-# host's requests, an fsync per finished site, Scrapy's per-host scheduler queues, which under JOBDIR are a
-# directory made and removed per host). For the bench: more sites at once, no start delay, flush without fsync
-# per site, one scheduler queue; still one request at a time per host, robots.txt read first, AutoThrottle on.
+# host's requests, an fsync per finished site). For the bench, where every site is one local server: more sites
+# at once, no start delay, a flush per site with the fsync at the end; still one request at a time per host,
+# robots.txt read first, AutoThrottle on.
 ADTRAIL_SETTINGS = {"CONCURRENT_REQUESTS": "512", "AUTOTHROTTLE_START_DELAY": "0", "DOWNLOAD_DELAY": "0",
-                    "ADTRAIL_FSYNC_EACH_PAGE": "False",
-                    "SCHEDULER_PRIORITY_QUEUE": "scrapy.pqueues.ScrapyPriorityQueue"}
+                    "ADTRAIL_FSYNC_EACH_PAGE": "False"}
 
 
 def _env() -> dict:
@@ -129,7 +128,7 @@ def benchmark(domains: int, *, sample: int, delay: float, concurrency: int, work
               "adtrail_settings": settings, "runs": {}}
     try:
         port = int(server.stdout.readline())
-        adtrail_settings = {"TWISTED_DNS_RESOLVER": "tests.site_server.LoopbackResolver",
+        adtrail_settings = {"TWISTED_DNS_RESOLVER": "demo.site_server.LoopbackResolver",
                             "ADS_TXT_URL_TEMPLATE": "http://{host}:{port}/{file}",
                             "ADS_TXT_PORTS": json.dumps({"http": port, "https": port}), **settings}
         for variant in ("sequential", "asyncio", "adtrail"):

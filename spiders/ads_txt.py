@@ -90,6 +90,9 @@ class AdsTxtSpider(SiteFilesSpider):
         # request to a queue directory made and removed as it empties is disk work per site.
         "SCHEDULER_DISK_QUEUE": "scrapy.squeues.FifoMemoryQueue",
         "SCHEDULER_START_DISK_QUEUE": "scrapy.squeues.FifoMemoryQueue",
+        # Every target is another host, and the downloader already keeps one request at a time per host: Scrapy's
+        # default per-host scheduler queues add nothing here but a scan of every host's queue per request.
+        "SCHEDULER_PRIORITY_QUEUE": "scrapy.pqueues.ScrapyPriorityQueue",
         # Idle connections closed after 10 s, not Twisted's 240 s (spiders/many_hosts_http.py says why).
         "DOWNLOAD_HANDLERS": {"http": "spiders.many_hosts_http.ManyHostsHTTPDownloadHandler",
                               "https": "spiders.many_hosts_http.ManyHostsHTTPDownloadHandler"},
