@@ -224,6 +224,37 @@ def test_repeated_keys_without_ties_keep_the_same_rows_as_a_window_over_every_li
     other.close()
 
 
+@pytest.mark.parametrize("where, value, refused", [
+    ("ad_snapshot_url", "access_token=EAAB" + "x" * 40, True),
+    ("record", "access_token=EAAB" + "x" * 40, True),  # only in the raw record
+    ("target_locations", "client_secret=" + "s" * 32, True),  # in another JSON field
+    ("record", "appsecret_proof=" + "p" * 64, True),
+    ("record", "fb_exchange_token=" + "f" * 30, True),
+    ("record", "access_token=R" + "x" * 30, True),  # starts like REDACTED, is not
+    ("record", "access_token=REDACTED", False),
+    ("record", "access_token=REDACTED-" + "x" * 30, False),  # marked redacted: the exact rule's choice
+    ("record", "access_token=short", False),  # under 20 characters: no credential
+])
+def test_the_token_check_finds_a_token_in_any_url_or_json_field(con, tmp_path, where, value, refused):
+    item = meta_ad_item("4001")
+    url = f"https://graph.facebook.com/v19.0/ads_archive?after=QVFI&{value}"
+    if where == "record":
+        item["record"] = {**item["record"], "paging_url": url}
+    elif where == "target_locations":
+        item["target_locations"] = [{"name": "Dhaka", "type": "region", "excluded": False, "link": url}]
+    else:
+        item[where] = url
+    crawl = write_crawl(tmp_path / "token", [meta_ad_item("4000"), item])
+    sid = snapshots.begin_or_resume(con, "2026-01-05", "tests")
+    if refused:
+        with pytest.raises(CrawlFolderError, match="1 items carry an access token"):
+            load.load_crawl(con, sid, crawl)
+        assert con.execute("SELECT count(*) FROM raw_meta_ads_archive").fetchone()[0] == 0
+        assert con.execute("SELECT count(*) FROM core_ad").fetchone()[0] == 0
+    else:
+        assert load.load_crawl(con, sid, crawl).items_loaded == 2
+
+
 def test_an_ad_in_two_country_chains_is_one_raw_row_and_two_country_rows(con, tmp_path):
     """The spider asks one country per chain; an ad that reached BD and KE comes in both chains."""
     items = [
