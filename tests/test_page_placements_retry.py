@@ -6,7 +6,7 @@ rerun of the same folder renders only that page. Through ``adtrail snapshot`` (c
 run_snapshot): a snapshot killed after its page_placements crawl stays open; the rerun resumes it, crawls
 page_placements again for its ``retry_due`` page and publishes both pages in the one snapshot.
 
-One 127.0.0.1 server plays every host (tests/site_server.py); Chromium maps every host to 127.0.0.1.
+One 127.0.0.1 server plays every host (demo/site_server.py); Chromium maps every host to 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ import pytest
 
 from commands.snapshot import crawl_source, run_snapshot
 from demo.monetisation_config import DemoConfig
+from demo.site_server import Answer, LocalCertificateAuthority, SiteServer
 from spiders.launch import run_crawl
-from tests.site_server import Answer, LocalCertificateAuthority, SiteServer
 from warehouse import db, snapshots
 
 pytestmark = pytest.mark.browser
@@ -58,7 +58,7 @@ def site(tmp_path):
         ("ads.adserver.test", "/serve"): Answer(200, HTML, b"<html><body><a href='http://shop.test/'>ad</a></body></html>"),
         ("easylist.test", "/easylist.txt"): Answer(200, {"Content-Type": "text/plain"}, EASYLIST),
     })
-    settings = {"TWISTED_DNS_RESOLVER": "tests.site_server.LoopbackResolver", "AUTOTHROTTLE_ENABLED": "False",
+    settings = {"TWISTED_DNS_RESOLVER": "demo.site_server.LoopbackResolver", "AUTOTHROTTLE_ENABLED": "False",
                 "EASYLIST_URL": f"http://easylist.test:{port}/easylist.txt",
                 "ADTRAIL_CHROMIUM": chromium_path(),
                 "ADTRAIL_CHROMIUM_ARGS": json.dumps(["--host-resolver-rules=MAP * 127.0.0.1"])}

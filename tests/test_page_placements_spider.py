@@ -5,7 +5,7 @@ the raw_page_* tables and the monetisation graph's observed edges (migrations 12
 ``who_pays_site`` and ``sites_of_seller`` list beside the disclosed ones of the site's ads.txt (crawled by
 the ads_txt spider from the same server, over HTTPS with the test's certificate authority).
 
-One 127.0.0.1 server (tests/site_server.py) plays every host; Chromium maps every host name to 127.0.0.1
+One 127.0.0.1 server (demo/site_server.py) plays every host; Chromium maps every host name to 127.0.0.1
 (--host-resolver-rules) and Scrapy's robots.txt and EasyList fetches use the loopback resolver, so nothing
 leaves the machine. EasyList is the real copy in ../shared/realdata/adblock, served by the local server.
 """
@@ -22,8 +22,8 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from commands.snapshot import load_and_publish
+from demo.site_server import Answer, LocalCertificateAuthority, SiteServer
 from spiders.launch import run_crawl
-from tests.site_server import Answer, LocalCertificateAuthority, SiteServer
 from warehouse import db
 from warehouse.queries import run_query
 
@@ -84,7 +84,7 @@ def crawled(tmp_path_factory):
     base = f"http://{SITE}:{server.http_port}"
     scope = {"urls": [f"{base}/", f"{base}/private/members", f"{base}/second", f"{base}/third"],
              "max_pages_per_site": 3}
-    settings = {"TWISTED_DNS_RESOLVER": "tests.site_server.LoopbackResolver", "AUTOTHROTTLE_ENABLED": "False",
+    settings = {"TWISTED_DNS_RESOLVER": "demo.site_server.LoopbackResolver", "AUTOTHROTTLE_ENABLED": "False",
                 "EASYLIST_URL": f"http://easylist.test:{server.http_port}/easylist.txt",
                 "ADTRAIL_AD_OWNERS_FILE": str(ADBLOCK / "org_domains.json"),
                 "ADTRAIL_VANTAGE_COUNTRY": "DE", "ADTRAIL_VANTAGE_EGRESS": "test loopback",
@@ -92,7 +92,7 @@ def crawled(tmp_path_factory):
                 "ADTRAIL_CHROMIUM_ARGS": json.dumps(["--host-resolver-rules=MAP * 127.0.0.1"])}
     # The site's ads.txt (at its root domain, where the ads_txt spider asks) declares the AppNexus account its page exposes, and a Google one the page never shows.
     table[("publisher.test", "/ads.txt")] = Answer(200, {"Content-Type": "text/plain"}, ADS_TXT)
-    ads_txt_settings = {"TWISTED_DNS_RESOLVER": "tests.site_server.LoopbackResolver", "AUTOTHROTTLE_ENABLED": "False",
+    ads_txt_settings = {"TWISTED_DNS_RESOLVER": "demo.site_server.LoopbackResolver", "AUTOTHROTTLE_ENABLED": "False",
                         "ADS_TXT_URL_TEMPLATE": "{scheme}://{host}:{port}/{file}", "ADTRAIL_TLS_CA_FILE": str(ca.ca_file),
                         "ADS_TXT_PORTS": json.dumps({"http": server.http_port, "https": server.https_port})}
     with server:

@@ -1,5 +1,5 @@
 """ads_txt spider, for real: one local server routing by Host header (HTTP and HTTPS), every test host
-resolved to 127.0.0.1 (tests.site_server.LoopbackResolver), and a local certificate authority the spider
+resolved to 127.0.0.1 (demo.site_server.LoopbackResolver), and a local certificate authority the spider
 trusts and verifies against. The crawl runs as adtrail runs it (``python -m spiders.run`` in a child
 process) and its folder is loaded into a real warehouse."""
 
@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from demo.site_server import PLAIN, Answer, LocalCertificateAuthority, SiteServer
 from spiders.launch import run_crawl
-from tests.site_server import PLAIN, Answer, LocalCertificateAuthority, SiteServer
 from warehouse import db, load, snapshots
 
 REALDATA = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
@@ -58,7 +58,7 @@ SCOPE = {"domains": ["www.dailyglobe.co.uk", "plainhttp.org", "movedsite.com", "
 
 
 def crawl(server: SiteServer, ca: LocalCertificateAuthority | None, out: Path, scope: dict = SCOPE):
-    settings = {"TWISTED_DNS_RESOLVER": "tests.site_server.LoopbackResolver",
+    settings = {"TWISTED_DNS_RESOLVER": "demo.site_server.LoopbackResolver",
                 "ADS_TXT_URL_TEMPLATE": "{scheme}://{host}:{port}/{file}",
                 "ADS_TXT_PORTS": json.dumps({"http": server.http_port, "https": server.https_port}),
                 "AUTOTHROTTLE_ENABLED": "False", "DOWNLOAD_TIMEOUT": "20"}

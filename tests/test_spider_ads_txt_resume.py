@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from demo.site_server import LocalCertificateAuthority, SiteServer
 from spiders.items import FIELDS
-from tests.site_server import LocalCertificateAuthority, SiteServer
 from tests.test_spider_ads_txt import crawl, read_items, text
 
 SITES = ["alpha-news.com", "beta-sport.co.uk", "gamma-tv.de", "delta-recipes.com.br"]
