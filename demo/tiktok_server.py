@@ -13,7 +13,9 @@
   name holds the term (case-insensitive), one entry per country, paged by ``search_id`` like the ads.
 
 The answers follow TikTok's published reference (developers.tiktok.com/doc/commercial-content-api-query-ads,
--get-ad-details, -query-advertisers, tiktok-api-v2-error-handling), like the test server the spider's tests replay fixtures from.
+-get-ad-details, -query-advertisers, tiktok-api-v2-error-handling). ``TikTokApiServer`` is what the demo's
+server and the tests' scripted one (tests/tiktok_server.py) share: the POST plumbing, every request logged in
+``requests`` (path, query, JSON body, Authorization, status served, Content-Type), TikTok's ``invalid_client``.
 """
 
 from __future__ import annotations
@@ -21,10 +23,10 @@ from __future__ import annotations
 import base64
 import json
 import secrets
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qsl, urlsplit
 
+from demo.local_server import LocalServer
 from demo.tiktok_world import TikTokWorld
 
 TOKEN_PATH = "/v2/oauth/token/"
@@ -65,35 +67,67 @@ def _error(code: str, message: str, status: int) -> bytes:
                                              "http_status_code": status}}).encode()
 
 
-class TikTokDemoServer:
+def invalid_client(log_id: str) -> tuple[int, bytes]:
+    """TikTok's answer to a token request with a wrong client key or secret."""
+    return 401, json.dumps({"error": "invalid_client", "error_description": "Client key or secret is incorrect.",
+                            "log_id": log_id}).encode()
+
+
+class TikTokApiServer(LocalServer):
+    """A local Commercial Content API: ``answer(path, body, authorization) -> (status, JSON bytes)`` is the
+    subclass's; every POST is answered with it and logged in ``requests``."""
+
+    def __init__(self):
+        self.requests: list[dict] = []
+        super().__init__(self._handler())
+
+    def answer(self, path: str, body: bytes, authorization: str | None) -> tuple[int, bytes]:
+        raise NotImplementedError
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format, *args):
+                pass
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                path, query = urlsplit(self.path)[2:4]
+                authorization = self.headers.get("Authorization")
+                status, answer = server.answer(path, body, authorization)
+                with server.lock:
+                    server.requests.append({
+                        "path": path, "query": dict(parse_qsl(query)), "body": body.decode("utf-8", "replace"),
+                        "authorization": authorization, "status": status,
+                        "content_type": self.headers.get("Content-Type")})
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json; charset=UTF-8")
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+
+        return Handler
+
+
+class TikTokDemoServer(TikTokApiServer):
     def __init__(self, world: TikTokWorld):
         self.world = world
         self.tokens: set[str] = set()
-        self.lock = threading.Lock()
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        super().__init__()
 
     @property
     def url(self) -> str:
-        host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def __enter__(self) -> TikTokDemoServer:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        return self.base_url
 
     def answer(self, path: str, body: bytes, authorization: str | None) -> tuple[int, bytes]:
         if path == TOKEN_PATH:
             form = dict(parse_qsl(body.decode("utf-8", "replace")))
             if (form.get("client_key"), form.get("client_secret"), form.get("grant_type")) != (
                     DEMO_CLIENT_KEY, DEMO_CLIENT_SECRET, "client_credentials"):
-                return 401, json.dumps({"error": "invalid_client", "error_description": "Client key or secret is "
-                                        "incorrect.", "log_id": "DEMO"}).encode()
+                return invalid_client("DEMO")
             token = f"clt.demo-{secrets.token_hex(12)}"
             with self.lock:
                 self.tokens.add(token)
@@ -147,23 +181,3 @@ class TikTokDemoServer:
         has_more = offset + count < len(found)
         return 200, _ok({"advertisers": found[offset:offset + count], "has_more": has_more,
                          "search_id": _search_id(offset + count)})
-
-    def _handler(self):
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format, *args):
-                pass
-
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                status, answer = server.answer(urlsplit(self.path).path, body, self.headers.get("Authorization"))
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json; charset=UTF-8")
-                self.send_header("Content-Length", str(len(answer)))
-                self.end_headers()
-                self.wfile.write(answer)
-
-        return Handler

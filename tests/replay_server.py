@@ -31,10 +31,11 @@ from __future__ import annotations
 import gzip
 import json
 import re
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit
+
+from demo.local_server import LocalServer
 
 REALDATA = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
 SCENARIOS = Path(__file__).resolve().parent / "fixtures" / "replay"
@@ -46,34 +47,18 @@ def json_escaped(text: str) -> str:
     return json.dumps(text)[1:-1].replace("/", "\\/")
 
 
-class ReplayServer:
+class ReplayServer(LocalServer):
     def __init__(self, scenario: str | Path):
         folder = Path(scenario) if Path(scenario).is_absolute() else SCENARIOS / scenario
         self.folder = folder
         self.script = json.loads((folder / "script.json").read_text(encoding="utf-8"))
         self.served: dict[str, int] = {}
         self.requests: list[dict] = []
-        self.lock = threading.Lock()
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    @property
-    def base_url(self) -> str:
-        host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        super().__init__(self._handler_class())
 
     @property
     def endpoint(self) -> str:
         return f"{self.base_url}/v23.0/ads_archive"
-
-    def __enter__(self) -> ReplayServer:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
     def keys_requested(self) -> list[str]:
         return [request["key"] for request in self.requests]

@@ -10,50 +10,34 @@
   again when they run out). An answer is ``(status, fixture file)``. A request whose bearer token is not
   the latest issued one gets ``access_token_invalid`` (401), as an expired token would.
 
-Every request is logged in ``server.requests`` (path, JSON body, Authorization, status served).
+Every request is logged in ``server.requests`` (path, JSON body, Authorization, status served): the POST
+plumbing and the log are demo/tiktok_server.py's ``TikTokApiServer``, shared with the demo's server.
 """
 
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl
+
+from demo.tiktok_server import TikTokApiServer, invalid_client
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "tiktok"
 CLIENT_KEY = "aw1234testclientkey"
 
 
-class TikTokServer:
+class TikTokServer(TikTokApiServer):
     def __init__(self, script: dict[str, list[tuple[int, str]]], *, client_secret: str):
         self.script = script
         self.client_secret = client_secret
         self.served: dict[str, int] = {}
-        self.requests: list[dict] = []
         self.tokens: list[str] = []
-        self.lock = threading.Lock()
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    @property
-    def base_url(self) -> str:
-        host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        super().__init__()
 
     def expire_tokens(self) -> None:
         """Every token issued so far is refused from now on (as after TikTok's two hours)."""
         with self.lock:
             self.tokens.append("(expired)")
-
-    def __enter__(self) -> TikTokServer:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
     def api_requests(self) -> list[dict]:
         return [request for request in self.requests if request["path"] != "/v2/oauth/token/"]
@@ -63,13 +47,12 @@ class TikTokServer:
         return [json.loads(request["body"])["ad_id"] for request in self.requests
                 if request["path"] == "/v2/research/adlib/ad/detail/"]
 
-    def _answer(self, path: str, body: bytes, authorization: str | None) -> tuple[int, bytes]:
+    def answer(self, path: str, body: bytes, authorization: str | None) -> tuple[int, bytes]:
         if path == "/v2/oauth/token/":
             form = dict(parse_qsl(body.decode("utf-8")))
             if (form.get("client_key"), form.get("client_secret"), form.get("grant_type")) != (
                     CLIENT_KEY, self.client_secret, "client_credentials"):
-                return 401, json.dumps({"error": "invalid_client", "error_description": "Client key or secret is "
-                                        "incorrect.", "log_id": "2024TOKEN"}).encode()
+                return invalid_client("2024TOKEN")
             with self.lock:
                 token = f"clt.replay-token-{len([t for t in self.tokens if t.startswith('clt.')]) + 1}"
                 self.tokens.append(token)
@@ -100,31 +83,3 @@ class TikTokServer:
             self.expire_tokens()
             return 401, (FIXTURES / "error_access_token_invalid.json").read_bytes()
         return status, (FIXTURES / name).read_bytes()
-
-    def _handler(self):
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format, *args):
-                pass
-
-            def do_POST(self):
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length)
-                path = urlsplit(self.path).path
-                authorization = self.headers.get("Authorization")
-                status, answer = server._answer(path, body, authorization)
-                with server.lock:
-                    server.requests.append({
-                        "path": path, "query": dict(parse_qsl(urlsplit(self.path).query)),
-                        "body": body.decode("utf-8", "replace"), "authorization": authorization, "status": status,
-                        "content_type": self.headers.get("Content-Type")})
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json; charset=UTF-8")
-                self.send_header("Content-Length", str(len(answer)))
-                self.end_headers()
-                self.wfile.write(answer)
-
-        return Handler
