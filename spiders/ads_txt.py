@@ -43,6 +43,7 @@ from urllib.parse import urljoin, urlsplit
 
 import scrapy
 from scrapy.exceptions import IgnoreRequest
+from scrapy.utils.misc import load_object
 
 from spiders.base_site_files import ScopeError, SiteFilesSpider
 from spiders.items import empty_item
@@ -110,6 +111,24 @@ class AdsTxtSpider(SiteFilesSpider):
             "spiders.pipelines.items_by_kind.KindFilesManifestPipeline": 900,
         },
     }
+
+    # Scrapy components with nothing to do here, each a step of every request: no allowed_domains (redirects are
+    # judged by the spider), no credentials, no HTML refresh pages (only text/plain counts), URLs built from domain
+    # names, follow-ups limited by the spider.
+    UNUSED_COMPONENTS = {
+        "DOWNLOADER_MIDDLEWARES": ("scrapy.downloadermiddlewares.offsite.OffsiteMiddleware",
+                                   "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware",
+                                   "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware"),
+        "SPIDER_MIDDLEWARES": ("scrapy.spidermiddlewares.urllength.UrlLengthMiddleware",
+                               "scrapy.spidermiddlewares.depth.DepthMiddleware"),
+    }
+
+    @classmethod
+    def update_settings(cls, settings):
+        super().update_settings(settings)
+        for setting, components in cls.UNUSED_COMPONENTS.items():
+            for component in components:
+                settings.set_in_component_priority_dict(setting, load_object(component), None)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
