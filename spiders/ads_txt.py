@@ -43,10 +43,10 @@ from urllib.parse import urljoin, urlsplit
 
 import scrapy
 from scrapy.exceptions import IgnoreRequest
-from scrapy.utils.misc import load_object
 
 from spiders.base_site_files import ScopeError, SiteFilesSpider
 from spiders.items import empty_item
+from spiders.many_hosts import MANY_HOSTS_SETTINGS, drop_unused_components
 from spiders.parsers import ads_txt as ads_txt_parser
 from spiders.parsers import app_store
 from spiders.public_suffix import root_domain
@@ -86,23 +86,7 @@ class AdsTxtSpider(SiteFilesSpider):
         "DOWNLOAD_TIMEOUT": 30,
         "DOWNLOAD_MAXSIZE": 16 * 1024 * 1024,  # the largest real ads.txt files are a few MB
         "DOWNLOADER_CLIENTCONTEXTFACTORY": "spiders.tls.VerifyingContextFactory",
-        # A rerun continues from state/targets-done.jsonl, so requests are not kept in jobdir/: Scrapy would
-        # replay them next to the unfinished targets' own (each file fetched twice), and pickling every
-        # request to a queue directory made and removed as it empties is disk work per site.
-        "SCHEDULER_DISK_QUEUE": "scrapy.squeues.FifoMemoryQueue",
-        "SCHEDULER_START_DISK_QUEUE": "scrapy.squeues.FifoMemoryQueue",
-        # Every target is another host, and the downloader already keeps one request at a time per host: Scrapy's
-        # default per-host scheduler queues add nothing here but a scan of every host's queue per request.
-        "SCHEDULER_PRIORITY_QUEUE": "scrapy.pqueues.ScrapyPriorityQueue",
-        # Idle connections closed after 10 s, not Twisted's 240 s (spiders/many_hosts_http.py says why).
-        "DOWNLOAD_HANDLERS": {"http": "spiders.many_hosts_http.ManyHostsHTTPDownloadHandler",
-                              "https": "spiders.many_hosts_http.ManyHostsHTTPDownloadHandler"},
-        "ADTRAIL_IDLE_CONNECTION_SECONDS": 10,
-        # Hundreds of fetches in flight, each with its Deferreds, response and parsed lines for a few hundred ms:
-        # with Python's default (a young collection every 700 allocations) they live through enough young
-        # collections to reach the oldest generation, and the full collections that follow walk every live
-        # object (15% of the CPU at 6,000 sites, growing with the crawl). At 20,000 most die young.
-        "ADTRAIL_GC_GEN0_THRESHOLD": 20_000,
+        **MANY_HOSTS_SETTINGS,  # memory queues, closing idle connections, GC: spiders/many_hosts.py says why
         "ITEM_PIPELINES": {
             "spiders.pipelines.items_jsonl.ItemsJsonlPipeline": None,
             "spiders.pipelines.crawl_manifest.CrawlManifestPipeline": None,
@@ -112,23 +96,10 @@ class AdsTxtSpider(SiteFilesSpider):
         },
     }
 
-    # Scrapy components with nothing to do here, each a step of every request: no allowed_domains (redirects are
-    # judged by the spider), no credentials, no HTML refresh pages (only text/plain counts), URLs built from domain
-    # names, follow-ups limited by the spider.
-    UNUSED_COMPONENTS = {
-        "DOWNLOADER_MIDDLEWARES": ("scrapy.downloadermiddlewares.offsite.OffsiteMiddleware",
-                                   "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware",
-                                   "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware"),
-        "SPIDER_MIDDLEWARES": ("scrapy.spidermiddlewares.urllength.UrlLengthMiddleware",
-                               "scrapy.spidermiddlewares.depth.DepthMiddleware"),
-    }
-
     @classmethod
     def update_settings(cls, settings):
         super().update_settings(settings)
-        for setting, components in cls.UNUSED_COMPONENTS.items():
-            for component in components:
-                settings.set_in_component_priority_dict(setting, load_object(component), None)
+        drop_unused_components(settings)  # spiders/many_hosts.py
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
