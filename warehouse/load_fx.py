@@ -10,13 +10,12 @@ file) loads no rates, removes none, and is recorded as failed with the crawl's o
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 from warehouse import fx
-from warehouse.bulk_guard import require_running, snapshot_holding
-from warehouse.crawl_folder import CrawlFolderError, CrawlManifest, read_manifest
+from warehouse.bulk_guard import failed_crawl_error, record_snapshot_source, require_running, snapshot_holding
+from warehouse.crawl_folder import CrawlFolderError, read_manifest
 from warehouse.load_google import GoogleLoadError, bundle_file_entry
 
 # Crawled source -> warehouse.fx kind of its file.
@@ -62,8 +61,8 @@ def load_fx_crawl(con, snapshot_id: int, crawl_dir: str | Path, *, accept_unfini
     except GoogleLoadError as error:  # the file on disk is not the one the crawl recorded
         raise CrawlFolderError(str(error)) from None
     if entry is None:
-        result = FxCrawlLoadResult(snapshot_id, manifest.source, "failed", error=manifest.error or (
-            f"the crawl in {manifest.crawl_dir} has status {manifest.status!r} and no rate file; crawl again"))
+        result = FxCrawlLoadResult(snapshot_id, manifest.source, "failed",
+                                   error=failed_crawl_error(manifest, "rate file"))
     else:
         try:
             loaded = fx.import_rates_file(con, entry["path"], kind=FX_SOURCES[manifest.source],
@@ -71,24 +70,14 @@ def load_fx_crawl(con, snapshot_id: int, crawl_dir: str | Path, *, accept_unfini
         except ValueError as error:
             raise CrawlFolderError(f"{entry['path']}: {error}. No rates were loaded") from None
         result = FxCrawlLoadResult(snapshot_id, manifest.source, "complete", rates=loaded.rates, added=loaded.added)
-    _record_snapshot_source(con, snapshot_id, manifest, result)
-    return result
-
-
-def _record_snapshot_source(con, snapshot_id: int, manifest: CrawlManifest, result: FxCrawlLoadResult) -> None:
-    counts = {**manifest.counts, "rates": result.rates, "rates_added": result.added}
-    finish_reason = "unfinished" if manifest.status == "running" else manifest.finish_reason
+    # its own transaction: import_rates_file committed the rates (a rerun finds them held)
     con.begin()
     try:
-        con.execute("DELETE FROM snapshot_source WHERE snapshot_id = ? AND source = ?", [snapshot_id, result.source])
-        con.execute(
-            "INSERT INTO snapshot_source (snapshot_id, source, crawl_id, manifest_sha256, scope, scope_hash, status, "
-            "finish_reason, error, cursor, counts, items_loaded, loaded_at) "
-            "VALUES (?, ?, ?, ?, CAST(? AS JSON), ?, ?, ?, ?, ?, CAST(? AS JSON), ?, now())",
-            [snapshot_id, result.source, manifest.crawl_id, manifest.manifest_sha256,
-             json.dumps(manifest.scope, sort_keys=True, ensure_ascii=False), manifest.scope_hash, result.status,
-             finish_reason, result.error, manifest.cursor, json.dumps(counts, sort_keys=True), result.items_loaded])
+        record_snapshot_source(con, snapshot_id, manifest, status=result.status, error=result.error,
+                               items_loaded=result.items_loaded,
+                               counts={"rates": result.rates, "rates_added": result.added})
         con.commit()
     except BaseException:
         con.rollback()
         raise
+    return result

@@ -11,14 +11,14 @@ loading the same input twice changes nothing, and a failed load leaves what was 
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from spiders.parsers import google_bundle as bundle
-from warehouse.bulk_guard import require_running, snapshot_holding
+from warehouse.bulk_guard import (bulk_file_entries, checked_bulk_file, failed_crawl_error, record_snapshot_source,
+                                  require_running, snapshot_holding)
 from warehouse.core import delete_core
-from warehouse.crawl_folder import MANIFEST_NAME, CrawlManifest, read_manifest
+from warehouse.crawl_folder import CrawlManifest, read_manifest
 from warehouse.db import fetch_one
 
 SOURCE = bundle.SOURCE
@@ -261,20 +261,9 @@ def _sql(text: str) -> str:
 
 
 def bundle_file_entry(manifest: CrawlManifest) -> dict | None:
-    """The manifest's bulk file entry, checked against the file on disk (size and sha256)."""
-    files = json.loads((manifest.crawl_dir / MANIFEST_NAME).read_bytes()).get("files") or []
-    entries = [f for f in files if isinstance(f, dict) and f.get("kind") == "bulk"]
-    if not entries:
-        return None
-    entry = entries[-1]
-    path = (manifest.crawl_dir / entry["path"]).resolve()
-    if not path.is_relative_to(manifest.crawl_dir.resolve()) or not path.is_file():
-        raise GoogleLoadError(f"{path} is listed in the manifest but missing (or outside the crawl folder); "
-                              "crawl again")
-    if path.stat().st_size != entry.get("size") or bundle.file_sha256(path) != entry.get("sha256"):
-        raise GoogleLoadError(f"{path} is not the file the crawl recorded (size or sha256 differ): the crawl "
-                              "folder changed after the crawl. Nothing was loaded: crawl again")
-    return {**entry, "path": path}
+    """The manifest's (last) bulk file entry, checked against the file on disk (size and sha256)."""
+    entries = bulk_file_entries(manifest)
+    return checked_bulk_file(manifest, entries[-1], error=GoogleLoadError) if entries else None
 
 
 def load_google_crawl(con, snapshot_id: int, crawl_dir: Path, *, work_dir: Path | None = None,
@@ -296,30 +285,19 @@ def load_google_crawl(con, snapshot_id: int, crawl_dir: Path, *, work_dir: Path 
     try:
         if entry is None:
             _delete(con, snapshot_id, manifest.source)
-            result = GoogleLoadResult(snapshot_id, manifest.source, status="failed", error=manifest.error or (
-                f"the crawl in {manifest.crawl_dir} has status {manifest.status!r} and no bundle file; crawl again"))
+            result = GoogleLoadResult(snapshot_id, manifest.source, status="failed",
+                                      error=failed_crawl_error(manifest, "bundle file"))
         else:
             result = load_google_file(
                 con, snapshot_id, entry["path"], source=manifest.source, crawl_id=manifest.crawl_id,
                 source_url=entry.get("source_url"), fetched_at=entry.get("fetched_at"), sha256=entry["sha256"],
                 work_dir=work_dir, transaction=False)
-        _record_snapshot_source(con, snapshot_id, manifest, result)
+        record_snapshot_source(con, snapshot_id, manifest, status=result.status, error=result.error,
+                               items_loaded=result.items_loaded,
+                               counts={**{f"rows_{kind}": n for kind, n in result.rows.items()},
+                                       "observations": result.observations})
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
     return result
-
-
-def _record_snapshot_source(con, snapshot_id: int, manifest: CrawlManifest, result: GoogleLoadResult) -> None:
-    counts = {**manifest.counts, **{f"rows_{kind}": n for kind, n in result.rows.items()},
-              "observations": result.observations}
-    finish_reason = "unfinished" if manifest.status == "running" else manifest.finish_reason
-    con.execute("DELETE FROM snapshot_source WHERE snapshot_id = ? AND source = ?", [snapshot_id, result.source])
-    con.execute(
-        "INSERT INTO snapshot_source (snapshot_id, source, crawl_id, manifest_sha256, scope, scope_hash, status, "
-        "finish_reason, error, cursor, counts, items_loaded, loaded_at) "
-        "VALUES (?, ?, ?, ?, CAST(? AS JSON), ?, ?, ?, ?, ?, CAST(? AS JSON), ?, now())",
-        [snapshot_id, result.source, manifest.crawl_id, manifest.manifest_sha256,
-         json.dumps(manifest.scope, sort_keys=True, ensure_ascii=False), manifest.scope_hash, result.status,
-         finish_reason, result.error, manifest.cursor, json.dumps(counts, sort_keys=True), result.items_loaded])

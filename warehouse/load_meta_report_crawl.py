@@ -11,13 +11,13 @@ loading the same crawl twice changes nothing.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from spiders.parsers import meta_report as report
-from warehouse.bulk_guard import require_running, snapshot_holding
-from warehouse.crawl_folder import MANIFEST_NAME, CrawlFolderError, CrawlManifest, read_manifest
+from warehouse.bulk_guard import checked_bulk_files, failed_crawl_error, record_snapshot_source, require_running, \
+    snapshot_holding
+from warehouse.crawl_folder import read_manifest
 from warehouse.db import fetch_one
 from warehouse.load_meta_report import SOURCE, MetaReportResult, _load_file
 
@@ -43,21 +43,6 @@ class MetaReportCrawlResult:
         return text + (f"\n{self.source}: {self.error}" if self.error else "")
 
 
-def bulk_entries(manifest: CrawlManifest) -> list[dict]:
-    """The manifest's report zips, each checked against the file on disk (size and sha256)."""
-    files = json.loads((manifest.crawl_dir / MANIFEST_NAME).read_bytes()).get("files") or []
-    entries = []
-    for entry in (f for f in files if isinstance(f, dict) and f.get("kind") == "bulk"):
-        path = (manifest.crawl_dir / entry["path"]).resolve()
-        if not path.is_relative_to(manifest.crawl_dir.resolve()) or not path.is_file():
-            raise CrawlFolderError(f"{path} is listed in the manifest but missing; crawl again")
-        if path.stat().st_size != entry.get("size") or report.file_sha256(path) != entry.get("sha256"):
-            raise CrawlFolderError(f"{path} is not the file the crawl recorded (size or sha256 differ); nothing "
-                                   "was loaded: crawl again")
-        entries.append({**entry, "path": path})
-    return entries
-
-
 def load_meta_report_crawl(con, snapshot_id: int, crawl_dir: Path, *,
                            accept_unfinished: bool = False) -> MetaReportCrawlResult:
     """Load a meta_ad_report crawl folder into a running snapshot and record it in snapshot_source."""
@@ -66,14 +51,13 @@ def load_meta_report_crawl(con, snapshot_id: int, crawl_dir: Path, *,
     if held is not None:
         return MetaReportCrawlResult(held, manifest.source, already_loaded=True)
     require_running(con, snapshot_id)
-    entries = bulk_entries(manifest) if manifest.status == "complete" else []
+    entries = checked_bulk_files(manifest) if manifest.status == "complete" else []
     # Rows of an earlier crawl of this source in this snapshot give way to this crawl's.
     con.execute("DELETE FROM raw_meta_ad_report WHERE snapshot_id = ? AND source = ?", [snapshot_id, manifest.source])
     result = MetaReportCrawlResult(snapshot_id, manifest.source)
     if not entries:
         result.status = "failed"
-        result.error = manifest.error or (f"the crawl in {manifest.crawl_dir} has status {manifest.status!r} "
-                                          "and no report file; crawl again")
+        result.error = failed_crawl_error(manifest, "report file")
     else:
         files = result.files = MetaReportResult(snapshot_id)
         for entry in entries:
@@ -95,21 +79,10 @@ def load_meta_report_crawl(con, snapshot_id: int, crawl_dir: Path, *,
                                         "source = ?", [snapshot_id, manifest.source])[0]
         if not result.items_loaded:
             result.status = "failed"
-    _record(con, snapshot_id, manifest, result)
-    return result
-
-
-def _record(con, snapshot_id: int, manifest: CrawlManifest, result: MetaReportCrawlResult) -> None:
     files = result.files or MetaReportResult(snapshot_id)
-    counts = {**manifest.counts, **{f"rows_{kind}": n for kind, n in files.rows.items()},
-              "below_threshold": files.below_threshold, "unparsed_amounts": files.unparsed_amounts,
-              "files_loaded": len(files.loaded_files), "files_refused": len(files.failed_files)}
-    finish_reason = "unfinished" if manifest.status == "running" else manifest.finish_reason
-    con.execute("DELETE FROM snapshot_source WHERE snapshot_id = ? AND source = ?", [snapshot_id, result.source])
-    con.execute(
-        "INSERT INTO snapshot_source (snapshot_id, source, crawl_id, manifest_sha256, scope, scope_hash, status, "
-        "finish_reason, error, cursor, counts, items_loaded, loaded_at) "
-        "VALUES (?, ?, ?, ?, CAST(? AS JSON), ?, ?, ?, ?, ?, CAST(? AS JSON), ?, now())",
-        [snapshot_id, result.source, manifest.crawl_id, manifest.manifest_sha256,
-         json.dumps(manifest.scope, sort_keys=True), manifest.scope_hash, result.status, finish_reason,
-         result.error, manifest.cursor, json.dumps(counts, sort_keys=True), result.items_loaded])
+    record_snapshot_source(con, snapshot_id, manifest, status=result.status, error=result.error,
+                           items_loaded=result.items_loaded,
+                           counts={**{f"rows_{kind}": n for kind, n in files.rows.items()},
+                                   "below_threshold": files.below_threshold, "unparsed_amounts": files.unparsed_amounts,
+                                   "files_loaded": len(files.loaded_files), "files_refused": len(files.failed_files)})
+    return result

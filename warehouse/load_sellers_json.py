@@ -23,7 +23,7 @@ from pathlib import Path
 
 from spiders.manifest import file_sha256
 from spiders.parsers.sellers_json import file_chunks, read_sellers_json
-from warehouse.bulk_guard import require_running, snapshot_holding
+from warehouse.bulk_guard import record_snapshot_source, require_running, snapshot_holding
 from warehouse.crawl_folder import CrawlFolderError, CrawlManifest, read_manifest
 
 SOURCE = "sellers_json"
@@ -160,16 +160,9 @@ def _write(con, snapshot_id: int, manifest: CrawlManifest, result: SellersJsonLo
                         "s.ad_system_domain",
                         {**provenance, "path": str(sellers_path),
                          "columns": {**SELLER_COLUMNS, "ad_system_domain": "VARCHAR"}})
-        counts = {**manifest.counts, "sellers": result.sellers, "files_with_errors": result.files_with_errors}
-        finish_reason = "unfinished" if manifest.status == "running" else manifest.finish_reason
-        con.execute("DELETE FROM snapshot_source WHERE snapshot_id = ? AND source = ?", [snapshot_id, SOURCE])
-        con.execute(
-            "INSERT INTO snapshot_source (snapshot_id, source, crawl_id, manifest_sha256, scope, scope_hash, status, "
-            "finish_reason, error, cursor, counts, items_loaded, loaded_at) "
-            "VALUES (?, ?, ?, ?, CAST(? AS JSON), ?, ?, ?, ?, ?, CAST(? AS JSON), ?, now())",
-            [snapshot_id, SOURCE, manifest.crawl_id, manifest.manifest_sha256,
-             json.dumps(manifest.scope, sort_keys=True, ensure_ascii=False), manifest.scope_hash, result.status,
-             finish_reason, manifest.error, manifest.cursor, json.dumps(counts, sort_keys=True), result.sellers])
+        record_snapshot_source(con, snapshot_id, manifest, status=result.status, error=manifest.error,
+                               items_loaded=result.sellers,
+                               counts={"sellers": result.sellers, "files_with_errors": result.files_with_errors})
         con.commit()
     except BaseException:
         con.rollback()

@@ -12,15 +12,15 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 from analysis.countries import country_code
 from spiders.parsers import snap_political as snap
-from warehouse.bulk_guard import require_running, snapshot_holding
+from warehouse.bulk_guard import checked_bulk_files, failed_crawl_error, record_snapshot_source, require_running, \
+    snapshot_holding
 from warehouse.core import delete_core
-from warehouse.crawl_folder import MANIFEST_NAME, CrawlManifest, read_manifest
+from warehouse.crawl_folder import read_manifest
 from warehouse.db import fetch_one
 
 SOURCE = snap.SOURCE
@@ -167,21 +167,6 @@ def _map_countries(con, snapshot_id: int, source: str, result: SnapLoadResult) -
 # ---------------------------------------------------------------- crawl folders
 
 
-def bulk_entries(manifest: CrawlManifest) -> list[dict]:
-    """The manifest's bulk files (one per year), each checked against the file on disk (size and sha256)."""
-    files = json.loads((manifest.crawl_dir / MANIFEST_NAME).read_bytes()).get("files") or []
-    entries = []
-    for entry in (f for f in files if isinstance(f, dict) and f.get("kind") == "bulk"):
-        path = (manifest.crawl_dir / entry["path"]).resolve()
-        if not path.is_relative_to(manifest.crawl_dir.resolve()) or not path.is_file():
-            raise SnapLoadError(f"{path} is listed in the manifest but missing; crawl again")
-        if path.stat().st_size != entry.get("size") or file_sha256(path) != entry.get("sha256"):
-            raise SnapLoadError(f"{path} is not the file the crawl recorded (size or sha256 differ); nothing was "
-                                "loaded: crawl again")
-        entries.append({**entry, "path": path})
-    return entries
-
-
 def load_snap_crawl(con, snapshot_id: int, crawl_dir: Path, *, accept_unfinished: bool = False) -> SnapLoadResult:
     """Load a snap_political crawl folder into a running snapshot and record it in snapshot_source."""
     manifest = read_manifest(crawl_dir)
@@ -189,13 +174,13 @@ def load_snap_crawl(con, snapshot_id: int, crawl_dir: Path, *, accept_unfinished
     if held is not None:
         return SnapLoadResult(held, manifest.source, skipped=True)
     require_running(con, snapshot_id)
-    entries = bulk_entries(manifest) if manifest.status == "complete" else []
+    entries = checked_bulk_files(manifest, error=SnapLoadError) if manifest.status == "complete" else []
     con.execute("BEGIN TRANSACTION")
     try:
         if not entries:
             _delete(con, snapshot_id, manifest.source)
-            result = SnapLoadResult(snapshot_id, manifest.source, status="failed", error=manifest.error or (
-                f"the crawl in {manifest.crawl_dir} has status {manifest.status!r} and no file; crawl again"))
+            result = SnapLoadResult(snapshot_id, manifest.source, status="failed",
+                                    error=failed_crawl_error(manifest, "file"))
         else:
             try:
                 result = load_snap_files(con, snapshot_id, entries, source=manifest.source,
@@ -203,22 +188,12 @@ def load_snap_crawl(con, snapshot_id: int, crawl_dir: Path, *, accept_unfinished
             except snap.SnapFileError as error:
                 _delete(con, snapshot_id, manifest.source)
                 result = SnapLoadResult(snapshot_id, manifest.source, status="failed", error=str(error))
-        _record(con, snapshot_id, manifest, result)
+        record_snapshot_source(con, snapshot_id, manifest, status=result.status,
+                               error=result.error or manifest.error, items_loaded=result.rows,
+                               counts={"rows": result.rows, "ads": result.ads,
+                                       "unparsed_amounts": result.unparsed_amounts})
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
     return result
-
-
-def _record(con, snapshot_id: int, manifest: CrawlManifest, result: SnapLoadResult) -> None:
-    counts = {**manifest.counts, "rows": result.rows, "ads": result.ads, "unparsed_amounts": result.unparsed_amounts}
-    finish_reason = "unfinished" if manifest.status == "running" else manifest.finish_reason
-    con.execute("DELETE FROM snapshot_source WHERE snapshot_id = ? AND source = ?", [snapshot_id, result.source])
-    con.execute(
-        "INSERT INTO snapshot_source (snapshot_id, source, crawl_id, manifest_sha256, scope, scope_hash, status, "
-        "finish_reason, error, cursor, counts, items_loaded, loaded_at) "
-        "VALUES (?, ?, ?, ?, CAST(? AS JSON), ?, ?, ?, ?, ?, CAST(? AS JSON), ?, now())",
-        [snapshot_id, result.source, manifest.crawl_id, manifest.manifest_sha256,
-         json.dumps(manifest.scope, sort_keys=True), manifest.scope_hash, result.status, finish_reason,
-         result.error or manifest.error, manifest.cursor, json.dumps(counts, sort_keys=True), result.rows])
