@@ -59,6 +59,7 @@ class DoneTargets:
         self.path = path
         self.scope_sha256 = scope_sha256
         self.done: dict[str, dict] = {}
+        self._handle = None
         if path.exists():
             lines = path.read_text(encoding="utf-8").splitlines()
             header = json.loads(lines[0]) if lines else {}
@@ -79,14 +80,21 @@ class DoneTargets:
     def advance(self, chain_id: str, *, next_url: str | None, pages: int, end: str | None) -> None:
         if end is None:
             return  # only finished targets are recorded; an unfinished one starts over on a rerun
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        new_file = not self.path.exists()
-        entry = {"target": chain_id, "pages": pages, "end": end}
-        with open(self.path, "a", encoding="utf-8") as handle:
+        if self._handle is None:  # opened once, not once per target
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            new_file = not self.path.exists()
+            self._handle = open(self.path, "a", encoding="utf-8")
             if new_file:
-                handle.write(json.dumps({"format": self.FORMAT, "scope_hash": self.scope_sha256}) + "\n")
-            handle.write(json.dumps(entry) + "\n")
+                self._handle.write(json.dumps({"format": self.FORMAT, "scope_hash": self.scope_sha256}) + "\n")
+        entry = {"target": chain_id, "pages": pages, "end": end}
+        self._handle.write(json.dumps(entry) + "\n")
+        self._handle.flush()  # in the operating system's hands at once: a killed crawl keeps it
         self.done[chain_id] = entry
+
+    def close(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
 
     def first_open_cursor(self, chains: list[tuple[str, str]]) -> str | None:
         for chain_id, first_url in chains:
@@ -178,6 +186,9 @@ class SiteFilesSpider(scrapy.Spider):
                 yield request
         if skipped:
             self.logger.info("%d targets finished in an earlier run; not fetched again", skipped)
+
+    def closed(self, reason: str) -> None:
+        self.cursors.close()
 
     def open_fetches(self, target_id: str, number: int = 1) -> None:
         self._open_fetches[target_id] += number
