@@ -14,15 +14,16 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-import threading
 from email.utils import format_datetime, parsedate_to_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from demo.local_server import LocalServer
 
 DEFAULT_PATH = "/political-csv/google-political-ads-transparency-bundle.zip"
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 
-class BundleServer:
+class BundleServer(LocalServer):
     """Serves ``body`` on 127.0.0.1 (port 0 by default); a context manager. ``url`` is the file's URL."""
 
     def __init__(self, body: bytes, *, last_modified: dt.datetime | None = None, path: str = DEFAULT_PATH,
@@ -34,33 +35,11 @@ class BundleServer:
         self.last_modified = moment.astimezone(dt.UTC).replace(microsecond=0)
         self.etag = '"' + hashlib.md5(body, usedforsecurity=False).hexdigest() + '"'  # GCS: the MD5
         self.requests: list[tuple[str, int, str | None]] = []  # (method, status, Range asked) for tests
-        self._httpd = ThreadingHTTPServer((host, port), self._handler_class())
-        self._httpd.daemon_threads = True
-        self._thread: threading.Thread | None = None
+        super().__init__(self._handler_class(), host=host, port=port, thread_name="demo-bundle")
 
     @property
     def url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}{self.path}"
-
-    def start(self) -> BundleServer:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._httpd.serve_forever, name="demo-bundle", daemon=True)
-            self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._thread is not None:
-            self._httpd.shutdown()
-            self._thread.join()
-            self._thread = None
-        self._httpd.server_close()
-
-    def __enter__(self) -> BundleServer:
-        return self.start()
-
-    def __exit__(self, *exc_info) -> None:
-        self.stop()
+        return self.base_url + self.path
 
     # ---- the answer to one request, as (status, headers, body)
 

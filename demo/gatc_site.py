@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import html
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 from demo.google_world import COUNTRY_NAMES, Advertiser, Creative, GoogleWorld
+from demo.local_server import LocalServer
 
 ADVERTISERS_SHOWN = 3  # one per country the Google world shares with Meta (IN, BR, ZA)
 CREATIVES_PER_ADVERTISER = 4  # two at first, one on scroll, one behind "See more"
@@ -111,7 +111,7 @@ def routes(world: GoogleWorld) -> dict[str, tuple[str, str]]:
     return found
 
 
-class GatcDemoSite:
+class GatcDemoSite(LocalServer):
     """The site on 127.0.0.1 (port 0) while in a ``with`` block; ``advertiser_ids`` are the ones it shows."""
 
     def __init__(self, world: GoogleWorld):
@@ -135,21 +135,11 @@ class GatcDemoSite:
                 self.end_headers()
                 self.wfile.write(body)
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        super().__init__(Handler)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
-
-    def __enter__(self) -> GatcDemoSite:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        return self.base_url
 
 
 def configure_gatc(config, site: GatcDemoSite) -> None:

@@ -19,10 +19,10 @@ import datetime as dt
 import json
 import re
 import secrets
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
+from demo.local_server import LocalServer
 from demo.world import Ad, World
 
 DEFAULT_LIMIT = 25
@@ -164,7 +164,7 @@ class AdsArchiveQuery:
         return all(term in text for term in self.terms)
 
 
-class GraphApiServer:
+class GraphApiServer(LocalServer):
     """Serves a World on 127.0.0.1 (port 0 by default); a context manager. ``url`` is the ads_archive URL.
 
     ``access_token``: when given, any other token is refused with code 190, as Meta refuses an expired one.
@@ -180,9 +180,7 @@ class GraphApiServer:
         self.ads = sorted(world.ads.values(), key=lambda ad: (ad.start, ad.ad_id), reverse=True)
         self.records = {ad.ad_id: world.record(ad, access_token="") for ad in self.ads}
         self.search_text = {ad.ad_id: self._search_text(ad) for ad in self.ads}
-        self._httpd = ThreadingHTTPServer((host, port), self._handler_class())
-        self._httpd.daemon_threads = True
-        self._thread: threading.Thread | None = None
+        super().__init__(self._handler_class(), host=host, port=port, thread_name="demo-graph-api")
 
     def _search_text(self, ad: Ad) -> str:
         record = self.records[ad.ad_id]
@@ -191,32 +189,8 @@ class GraphApiServer:
         return "\n".join(parts).casefold()
 
     @property
-    def base_url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
-
-    @property
     def url(self) -> str:
         return f"{self.base_url}/{self.api_version}/ads_archive"
-
-    def start(self) -> GraphApiServer:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._httpd.serve_forever, name="demo-graph-api", daemon=True)
-            self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._thread is not None:
-            self._httpd.shutdown()
-            self._thread.join()
-            self._thread = None
-        self._httpd.server_close()
-
-    def __enter__(self) -> GraphApiServer:
-        return self.start()
-
-    def __exit__(self, *exc_info) -> None:
-        self.stop()
 
     def page(self, path: str, query: str, authorization: str | None) -> tuple[int, dict]:
         """(HTTP status, JSON body) for one GET; the HTTP handler only writes it out."""
