@@ -7,7 +7,9 @@ YouTube channels, with:
   resellers it authorises, a CONTACT line, one near-miss line with a full-width comma;
 - the sellers.json of four ad systems (Google's publisher ids are written ``ca-pub-`` in ads.txt and
   ``pub-`` in sellers.json, as in real files);
-- YouTube watch pages, with and without ad slots (demo/youtube_pages.py).
+- YouTube watch pages, with and without ad slots (demo/youtube_pages.py);
+- the accounts each site's file declares, from which demo/header_bidding.py writes the bids and supply chain
+  of the two front pages the demo renders.
 
 The stories the demo's graph should show, all invented:
 
@@ -23,14 +25,18 @@ The stories the demo's graph should show, all invented:
   with an HTML page (an error, content ignored).
 
 Every company, id and site is made up (the ad-system names other than google.com too); the world is the
-same every week. Only google.com is a real ad system's name, kept because its id forms are a feature.
+same every week (only the rendered pages' auctions change with the week). Real ad systems' names are kept
+where they are a feature: google.com for its id forms, and appnexus.com and rubiconproject.com because
+Prebid.js bidder codes name real exchanges' adapters and the warehouse maps only those to ad systems
+(prebid_bidder_ad_system). Their accounts here are made up, and the demo serves no sellers.json for them
+(made-up sellers in a real company's file): their records are checked as having none.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from demo.site_server import LOCAL_HOST, Answer
 from demo.world_texts import COUNTRIES, TLD
@@ -39,7 +45,10 @@ from demo.youtube_pages import DemoVideo, watch_page
 GOOGLE_CERT = "f08c47fec0942fa0"
 # ad system -> (certification authority id, name in its own sellers.json); baobabmedia.net publishes none
 AD_SYSTEMS = {"google.com": GOOGLE_CERT, "sahelbid.com": "5c1a7e0d3b2f9a11", "monsoonads.com": None,
-              "equatorx.com": "e2b7d0c91a4f6e38", "baobabmedia.net": None}
+              "equatorx.com": "e2b7d0c91a4f6e38", "baobabmedia.net": None,
+              "appnexus.com": "f5ab79cb980f11d1", "rubiconproject.com": "0bfd66d529a55807"}
+# Prebid.js bidder code -> the ad system its adapter calls, as the warehouse's prebid_bidder_ad_system says
+HEADER_BIDDERS = {"appnexus": "appnexus.com", "rubicon": "rubiconproject.com"}
 SELLERS_JSON_SYSTEMS = ("google.com", "sahelbid.com", "monsoonads.com", "equatorx.com")
 SELLERS_PATH = "/sellers/{domain}/sellers.json"
 POOLED_ARBITRAGE = ("sahelbid.com", "CH-4410")
@@ -67,6 +76,9 @@ class MonetisationWorld:
     videos: list[DemoVideo]
     ads_txt: dict[str, str]  # domain -> file text
     sellers_json: dict[str, dict]  # ad system -> the sellers.json object
+    # domain -> the accounts its served file declares, as (ad system, seller id, relationship)
+    declared: dict[str, list[tuple[str, str, str]]] = field(default_factory=dict)
+    week: int = 1  # the demo week: the rendered pages' auctions are seeded by it (demo/header_bidding.py)
 
     @property
     def video_ids(self) -> list[str]:
@@ -142,6 +154,9 @@ def _ads_txt(site: DemoSite, group: list[str], partisan_pool: list[str]) -> tupl
     else:
         record("sahelbid.com", f"SB-{_digits(site.domain + 'sb', 5)}", "DIRECT")
     record("equatorx.com", "EQX-771", "RESELLER")
+    # the header-bidding exchanges: each site's own accounts (made up), so that bids are declared and observed
+    record("appnexus.com", _digits(site.domain + "an", 7), "DIRECT")
+    record("rubiconproject.com", _digits(site.domain + "rp", 5), "RESELLER")
     record("baobabmedia.net", f"BB-{_digits(site.domain + 'bb', 4)}", "RESELLER")
     if site.kind == "partisan":
         # a publisher's own account authorised as RESELLER: sellers.json says PUBLISHER (type mismatch)
@@ -194,20 +209,21 @@ def _sellers_json(declared: list[tuple[str, str, str, str]], sites: list[DemoSit
             for system, entries in sellers.items()}
 
 
-def generate_monetisation_world() -> MonetisationWorld:
+def generate_monetisation_world(week: int = 1) -> MonetisationWorld:
     sites, apps = _sites(), _apps()
     news = [s.domain for s in sites if s.kind == "news" and s.serves == "file"]
     group = news[:3]
     partisan_pool = [s.domain for s in sites if s.kind == "partisan"][::3][:3]
-    files, declared = {}, []
+    files, declared, accounts = {}, [], {}
     for site in sites + apps:
         text, names = _ads_txt(site, group, partisan_pool)
         files[site.domain] = text
         if site.serves == "file":
+            accounts[site.domain] = names
             declared += [(site.domain, *name) for name in names]
     sellers = _sellers_json(declared, sites)
     # the pooled Google id belongs, by Google's file, to the first partisan site only
     sellers["google.com"]["sellers"] = [
         {**e, "domain": partisan_pool[0]} if e["seller_id"] == POOLED_PARTISAN_PUB else e
         for e in sellers["google.com"]["sellers"]]
-    return MonetisationWorld(sites, apps, _videos(), files, sellers)
+    return MonetisationWorld(sites, apps, _videos(), files, sellers, accounts, week)

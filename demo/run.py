@@ -108,7 +108,7 @@ def run_demo(*, db_path: Path | None = None, open_app: bool = True, week: int | 
     bundle = generate_google_bundle(week)
     rates = generate_fx_files()
     snap = generate_snap_file(as_of, world.countries)
-    monetisation = generate_monetisation_world()
+    monetisation = generate_monetisation_world(week)  # its rendered pages' auctions change weekly
     tiktok_world = generate_tiktok_world(world)
     imports = demo_imports(world, db_path.parent / "downloads" / f"week-{week}", db_path.parent / "crawls")
     with GraphApiServer(world) as server, BundleServer(bundle.zip_bytes, last_modified=bundle.last_modified) as store, \

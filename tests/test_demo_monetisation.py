@@ -1,14 +1,19 @@
 """The demo's monetisation world: its files parse with the real parsers, and crawled by the real spiders from
 the demo's Host-routing server (loopback resolver, demo CA, ports mapping: the demo's configuration) and
 loaded, they make a graph with pooled seller ids, a group's shared id that is not pooling, and channels
-carrying ad slots; who_pays_site and sites_of_seller answer from it with evidence."""
+carrying ad slots; who_pays_site and sites_of_seller answer from it with evidence. The two front pages the
+demo renders carry its own header-bidding script, whose bids and supply chain name accounts the sites' ads.txt
+declare (tests/test_observed_page_graph.py renders them in Chromium)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+from urllib.parse import urlsplit
 
 import pytest
 
+from demo import header_bidding, placement_pages
 from demo.monetisation_config import DemoConfig, configure_monetisation
 from demo.monetisation_world import (GROUP_ACCOUNT, POOLED_ARBITRAGE, POOLED_PARTISAN_PUB, SELLERS_JSON_SYSTEMS,
                                      generate_monetisation_world)
@@ -98,7 +103,8 @@ def test_who_pays_a_sensational_site(published, world):
     site = next(s.domain for s in world.sites if s.kind == "sensational")
     rows = run_query(con, "who_pays_site", snapshot_id=sid, recipient=site).to_dicts()
     by_system = {row["ad_system_domain"]: row for row in rows}
-    assert set(by_system) == {"google.com", "sahelbid.com", "equatorx.com", "baobabmedia.net", "monsoonads.com"}
+    assert set(by_system) == {"google.com", "sahelbid.com", "equatorx.com", "baobabmedia.net", "monsoonads.com",
+                              "appnexus.com", "rubiconproject.com"}
     arbitrage = by_system["sahelbid.com"]
     assert (arbitrage["seller_id"], arbitrage["relationship"], arbitrage["seller_name"],
             arbitrage["sellers_json_check"]) == ("CH-4410", "DIRECT", "ClickHarbor Media Ltd", "type_mismatch")
@@ -106,6 +112,8 @@ def test_who_pays_a_sensational_site(published, world):
     assert '"seller_id": "CH-4410"' in arbitrage["seller_evidence"]
     assert by_system["google.com"]["seller_id"].startswith("pub-")  # ca-pub- in the file
     assert by_system["baobabmedia.net"]["sellers_json_check"] == "no_sellers_json"
+    # the header-bidding exchanges' accounts are the site's own; the demo serves no sellers.json for them
+    assert {by_system[s]["sellers_json_check"] for s in ("appnexus.com", "rubiconproject.com")} == {"no_sellers_json"}
 
 
 def test_who_pays_a_channel_and_which_sites_a_seller_sells(published, world):
@@ -125,3 +133,49 @@ def test_who_pays_a_channel_and_which_sites_a_seller_sells(published, world):
                       seller_id=GROUP_ACCOUNT[1]).to_dicts()
     assert len(group) == 3 and not any(r["pooled"] for r in group)
     assert {r["owner_domain"] for r in group} == {"sunrisemediagroup.com"}
+
+
+def chains_of(auction: dict) -> list[dict]:
+    return [auction["schain"], *(request["schain"] for request in auction["requests"])]
+
+
+@pytest.mark.parametrize("week", [1, 2, 7])
+def test_the_rendered_pages_bids_and_supply_chain_name_what_the_sites_declare(week, tmp_path):
+    this_week = generate_monetisation_world(week)
+    con = db.connect(tmp_path / "adtrail.duckdb")
+    try:
+        bidder_systems = dict(con.execute("SELECT bidder, ad_system_domain FROM prebid_bidder_ad_system").fetchall())
+    finally:
+        con.close()
+    listed = {(system, entry["seller_id"]) for system, document in this_week.sellers_json.items()
+              for entry in document["sellers"]}
+    served = placement_pages.routes(this_week, 8080)
+    for site, (_, landing) in zip(placement_pages.placement_sites(this_week), placement_pages.CREATIVES):
+        parsed = ads_txt.parse_ads_txt(this_week.ads_txt[site].encode(), file_kind="ads.txt", domain=site)
+        declared = {(r.ad_system_canonical, r.line.seller_account_id) for r in parsed.records}
+        auction = header_bidding.auction(this_week, site, landing)
+        assert auction == header_bidding.auction(generate_monetisation_world(week), site, landing)  # seeded
+        bids = auction["bids"]
+        assert {bid["bidderCode"] for bid in bids} == {"appnexus", "rubicon"} <= set(bidder_systems)
+        assert {bidder_systems[bid["bidderCode"]] for bid in bids} <= {system for system, _ in declared}
+        assert all(bid["meta"]["advertiserDomains"] and bid["creativeId"] and bid["cpm"] > 0 for bid in bids)
+        assert [bid["dealId"] for bid in bids if "dealId" in bid] and len({bid["adId"] for bid in bids}) == 2
+        winner = [bid for bid in bids if bid["adId"] == auction["winningAdId"]]
+        assert len(winner) == 1 and winner[0]["cpm"] == max(bid["cpm"] for bid in bids)
+        assert winner[0]["meta"]["advertiserDomains"] == [urlsplit(landing).hostname.removeprefix("www.")]
+        nodes = {(node["asi"], node["sid"]) for chain in chains_of(auction) for node in chain["nodes"]}
+        assert nodes and nodes <= declared and nodes <= listed  # ads.txt and sellers.json both name them
+        assert f"var auction = {json.dumps(auction, sort_keys=True)};".encode() in served[
+            (site, header_bidding.SCRIPT_PATH)].body
+        assert f'<script src="{header_bidding.SCRIPT_PATH}">'.encode() in served[(site, "/")].body
+    sensational = placement_pages.placement_sites(this_week)[1]
+    assert header_bidding.auction(this_week, sensational, "https://a.example/")["schain"]["nodes"][0]["sid"] == \
+        POOLED_ARBITRAGE[1]  # the sensational page sells through the pooled intermediary account
+
+
+def test_the_auctions_change_with_the_week(world):
+    site = placement_pages.placement_sites(world)[0]
+    prices = {tuple(bid["cpm"] for bid in header_bidding.auction(generate_monetisation_world(week), site,
+                                                                  "https://a.example/")["bids"])
+              for week in range(1, 6)}
+    assert len(prices) == 5
