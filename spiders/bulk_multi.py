@@ -16,8 +16,9 @@ How each file ended goes into the manifest's ``files``:
 The crawl is ``complete`` when every file was tried and at least one arrived; ``error`` then names the files
 that failed. A crawl cut short (shutdown) is ``failed``; rerunning continues, unchanged files answering 304.
 
-A subclass sets what spiders/bulk.py asks for (``default_url`` is a template) and defines ``file_keys``,
-``url_for`` and optionally ``entry_fields``.
+A subclass sets what spiders/bulk.py asks for (``default_url`` is a template) and defines ``file_keys`` (or
+``files_to_fetch``, when the list needs a look-up first), ``url_for`` and optionally ``entry_fields`` and
+``key_field`` (the entries' field naming the file: ``file_key``, or e.g. ``ad_system``).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ class MultiFileBulkSpider(BulkFileSpider):
     absent_is_normal: ClassVar[bool] = False
     absent_count: ClassVar[str] = "files_not_found"
     file_noun: ClassVar[str] = "files"  # in the error message: "1 of 3 years failed"
+    key_field: ClassVar[str] = "file_key"  # the manifest entries' field naming the file
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -45,11 +47,15 @@ class MultiFileBulkSpider(BulkFileSpider):
     def file_keys(self) -> list[str]:
         raise NotImplementedError
 
+    async def files_to_fetch(self) -> list[str]:
+        """The keys of the files this crawl fetches, in order."""
+        return list(self.file_keys())
+
     def url_for(self, key: str) -> str:
         raise NotImplementedError
 
     def entry_fields(self, key: str) -> dict:
-        """Fields every manifest entry of this file carries besides ``file_key`` (its year, its ad system)."""
+        """Fields every manifest entry of this file carries besides its ``key_field`` (its year, its origin)."""
         return {}
 
     # ---- the base's per-file paths, pointed at the current file
@@ -68,7 +74,7 @@ class MultiFileBulkSpider(BulkFileSpider):
 
     def _entry_of(self, meta: dict) -> dict:
         return {**super()._entry_of(meta), "path": f"bulk/{self.key}/{self.file_name}",
-                "file_key": self.key, **self.entry_fields(self.key)}
+                self.key_field: self.key, **self.entry_fields(self.key)}
 
     def manifest_files(self) -> list[dict]:
         return self.folder.file_entries(self.item_kind) + self.entries
@@ -77,7 +83,7 @@ class MultiFileBulkSpider(BulkFileSpider):
 
     def _close_current(self) -> None:
         """Record how the current file ended."""
-        base = {"file_key": self.key, **self.entry_fields(self.key), "source_url": self.shown_url,
+        base = {self.key_field: self.key, **self.entry_fields(self.key), "source_url": self.shown_url,
                 "fetched_at": utc_now()}
         if self.file_entry is not None:
             self.entries.append(self.file_entry)
@@ -110,7 +116,7 @@ class MultiFileBulkSpider(BulkFileSpider):
 
     async def start(self):
         self.url_template, self.store_root = self.url, self.store
-        self.pending = list(self.file_keys())
+        self.pending = await self.files_to_fetch()
         self.earlier = self.folder.read_manifest() or {}
         self.earlier.setdefault("started_at", utc_now())
         self._write_manifest("running", None, self.earlier)
@@ -151,7 +157,7 @@ class MultiFileBulkSpider(BulkFileSpider):
                             "the same command to continue")
         if failed:
             messages.append(f"{len(failed)} of {len(self.entries)} {self.file_noun} failed: " + "; ".join(
-                f"{e['file_key']}: {e['error']}" for e in failed[:5])
+                f"{e[self.key_field]}: {e['error']}" for e in failed[:5])
                 + ("; ..." if len(failed) > 5 else "") + "; the others are kept")
         if not fetched and not self.pending and absent and not failed:
             messages.append(f"none of the {len(absent)} {self.file_noun} was found (HTTP 404 for every one, first "

@@ -1,10 +1,12 @@
 """IAB sellers.json 1.0 of each ad system in scope: ``https://<ad system domain>/sellers.json``.
 
-A bulk-file source (spiders/bulk.py) of several files: the ad systems are fetched one after another in one
-crawl, each with the base's machinery (a HEAD through robots.txt and the throttle, then a streamed GET to
-``bulk/<ad system>/sellers.json``; skipped when unchanged, resumed when cut, each ad system's last good
-file kept in its own folder of the bulk store). One ad system failing (404, robots.txt, an HTML page)
-is recorded in the manifest as a ``fetch_error`` entry with its reason and does not stop the others.
+A bulk-file source of several files (spiders/bulk_multi.py, on spiders/bulk.py): the ad systems are fetched
+one after another in one crawl, each with the base's machinery (a HEAD through robots.txt and the throttle,
+then a streamed GET to ``bulk/<ad system>/sellers.json``; skipped when unchanged, resumed when cut, each ad
+system's last good file kept in its own folder of the bulk store, an unexpected body's first bytes in
+``state/unexpected-body-<ad system>``). One ad system failing (404, robots.txt, an HTML page) is recorded in
+the manifest as a ``fetch_error`` entry with its reason and does not stop the others; unlike the base, the
+crawl is ``complete`` once every ad system was tried, even if none gave a file (that is data).
 The warehouse parses the files (spiders/parsers/sellers_json.py) in warehouse/load_sellers_json.py;
 ``adtrail parse sellers-json FILE`` reads a saved file the same way.
 
@@ -30,6 +32,7 @@ from typing import Any
 
 from spiders.base import ScopeError
 from spiders.bulk import BulkFileSpider, _in_thread
+from spiders.bulk_multi import MultiFileBulkSpider
 from spiders.manifest import utc_now
 from spiders.sellers_json_ad_systems import declared_ad_systems
 
@@ -49,7 +52,7 @@ def parse_ad_system(entry: str) -> tuple[str, str | None]:
     return domain, url
 
 
-class SellersJsonSpider(BulkFileSpider):
+class SellersJsonSpider(MultiFileBulkSpider):
     name = "sellers_json"
     platform = "monetisation"
     item_kind = "sellers_json"  # no items.jsonl: the files are the data
@@ -57,13 +60,13 @@ class SellersJsonSpider(BulkFileSpider):
     url_setting = "SELLERS_JSON_URL_TEMPLATE"
     default_url = DEFAULT_URL_TEMPLATE
     expected = "a sellers.json file"
+    key_field = "ad_system"  # each file is an ad system's: its domain names it in the manifest
+    file_noun = "ad_systems"
     custom_settings = {**BulkFileSpider.custom_settings, "DEFAULT_REQUEST_HEADERS": {"Accept": "application/json"}}
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.ad_system: str | None = None
-        self.pending: list[str] = []
-        self.entries: list[dict] = []  # one per ad system done: its file, or its fetch_error
+        self.urls: dict[str, str] = {}  # ad system -> where it publishes, when not at the URL template
         self.origins: dict[str, dict] = {}  # ad system -> {"origin": ..., "ads_txt_sites": n}
         self.from_ads_txt: dict | None = None  # what the ads.txt crawl added, for the manifest
 
@@ -139,85 +142,35 @@ class SellersJsonSpider(BulkFileSpider):
             manifest["ad_systems_from_ads_txt"] = self.from_ads_txt
             self.folder.write_manifest(manifest)
 
-    # ---- one ad system at a time: the base's per-file paths point at the current one
+    # ---- the files of the multi-file base: one per ad system
 
-    @property
-    def target(self) -> Path:
-        return self.folder.root / "bulk" / self.ad_system / self.file_name
+    async def files_to_fetch(self) -> list[str]:
+        domains = []
+        for entry in await self.ad_systems_to_fetch():
+            domain, url = parse_ad_system(entry)
+            if url:
+                self.urls[domain] = url
+            domains.append(domain)
+        return domains
 
-    @property
-    def partial_state(self) -> Path:
-        return self.folder.root / "state" / f"bulk-{self.ad_system}.json"
+    def url_for(self, key: str) -> str:
+        return self.urls.get(key) or self.url_template.format(domain=key)
 
-    def _entry_of(self, meta: dict) -> dict:
-        return {**super()._entry_of(meta), "path": f"bulk/{self.ad_system}/{self.file_name}",
-                "ad_system": self.ad_system, **self._origin_of(self.ad_system)}
-
-    def manifest_files(self) -> list[dict]:
-        return self.folder.file_entries(self.item_kind) + self.entries
-
-    async def _next_request(self):
-        """Record how the current ad system ended, and the HEAD request of the next one (None when done)."""
-        if self.ad_system is not None:
-            if self.file_entry is not None:
-                self.entries.append(self.file_entry)
-            else:
-                self.count("ad_systems_failed")
-                self.entries.append({"kind": "fetch_error", "ad_system": self.ad_system, "source_url": self.shown_url,
-                                     "fetched_at": utc_now(), "finish_reason": self.stop_reason,
-                                     "error": self.stop_message, **self._origin_of(self.ad_system)})
-            self.file_entry = self.stop_reason = self.stop_message = None
-            self.ad_system = None
-        if not self.pending:
-            return None
-        domain, url = parse_ad_system(self.pending.pop(0))
-        self.ad_system = domain
-        self.url = url or self.url_template.format(domain=domain)
-        self.shown_url = self.redactor.redact_url(self.url)
-        self.store = self.store_root / domain
-        self.known = await _in_thread(self.previous)
-        return self.head_request(0)
-
-    def _current_done(self) -> bool:
-        return self.file_entry is not None or self.stop_reason is not None
-
-    # ---- the crawl
-
-    async def start(self):
-        self.url_template, self.store_root = self.url, self.store
-        self.pending = await self.ad_systems_to_fetch()
-        self.earlier = self.folder.read_manifest() or {}
-        self.earlier.setdefault("started_at", utc_now())
-        self._write_manifest("running", None, self.earlier)
-        request = await self._next_request()
-        if request is not None:
-            yield request
-
-    async def on_head(self, response):
-        async for request in super().on_head(response):
-            yield request  # a retry of the same ad system
-        if self._current_done():
-            request = await self._next_request()
-            if request is not None:
-                yield request
-
-    async def on_head_error(self, failure):
-        await super().on_head_error(failure)
-        if self._current_done():
-            request = await self._next_request()
-            if request is not None:
-                self.crawler.engine.crawl(request)
+    def entry_fields(self, key: str) -> dict:
+        return self._origin_of(key)
 
     def write_final_manifest(self, spider, reason: str) -> None:
-        if self.ad_system is not None:  # closed midway (shutdown): what arrived stays for the rerun
+        """Not the base's rule: complete once every ad system was tried, whatever each gave (an ad system
+        without a sellers.json is data); cut short, the current ad system is a fetch_error entry."""
+        if self.key is not None:  # closed midway (shutdown): what arrived stays for the rerun
             if not self._current_done():
                 self.stop(reason, f"the crawl ended ({reason}) before {self.shown_url} was fetched")
-            self.entries.append({"kind": "fetch_error", "ad_system": self.ad_system, "source_url": self.shown_url,
+            self.entries.append({"kind": "fetch_error", "ad_system": self.key, "source_url": self.shown_url,
                                  "fetched_at": utc_now(), "finish_reason": self.stop_reason,
-                                 "error": self.stop_message, **self._origin_of(self.ad_system)})
+                                 "error": self.stop_message, **self._origin_of(self.key)})
         failed = [e for e in self.entries if e["kind"] == "fetch_error"]
-        nothing_asked = reason == "finished" and not self.entries and not self.pending and self.ad_system is None
-        complete = reason == "finished" and not self.pending and self.ad_system is None and not nothing_asked
+        nothing_asked = reason == "finished" and not self.entries and not self.pending and self.key is None
+        complete = reason == "finished" and not self.pending and self.key is None and not nothing_asked
         self.stop_reason = ("finished" if complete else "no_ad_systems" if nothing_asked
                             else reason if reason != "finished" else "incomplete")
         self.stop_message = None
