@@ -19,30 +19,30 @@ import unicodedata
 from html import escape
 from pathlib import Path
 
-from demo.tiktok_world import DIASPORA, busiest_organisation_pages
+from demo.organisations import cross_platform_organisations
 
 FORMATS = ("Single Image Ad", "Video Ad", "Document Ad", "Text Ad")
 COUNTRY_NAMES = {"PT": "Portugal", "FR": "France", "DE": "Germany"}
 
 
-def _slug(name: str) -> str:
+def company_slug(name: str) -> str:
+    """The /company/<slug> part of the LinkedIn page of an organisation named ``name``."""
     text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
     return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
 
 
 def _ads(world) -> list[dict]:
-    """One ad per organisation of DIASPORA's countries (its busiest organisation page), two for Brazil's."""
+    """One ad per organisation on several platforms (demo.organisations: its company page carries its week-1
+    name, as its TikTok business does), two for Brazil's; the texts are its Meta ads' of this week."""
     ads = []
-    for country in DIASPORA:
-        pages = busiest_organisation_pages(world, country)[:1]
-        for page in pages:
-            own = sorted((ad for ad in world.ads.values() if ad.page_id == page.page_id), key=lambda ad: ad.ad_id)
-            for number, ad in enumerate(own[:2 if country == "BR" else 1]):
-                digest = int(hashlib.sha256(f"linkedin-{ad.ad_id}".encode()).hexdigest()[:8], 16)
-                ads.append({"id": str(600_000_000 + digest % 99_999_999), "name": page.name, "text": ad.bodies[0],
-                            "format": FORMATS[digest % len(FORMATS)], "start": ad.start,
-                            "end": ad.stop, "eu": country == "BR" and number == 1,
-                            "link": f"https://{_slug(page.name)}.example.org/"})
+    for country, page in cross_platform_organisations(world.seed).items():
+        own = sorted((ad for ad in world.ads.values() if ad.page_id == page.page_id), key=lambda ad: ad.ad_id)
+        for number, ad in enumerate(own[:2 if country == "BR" else 1]):
+            digest = int(hashlib.sha256(f"linkedin-{ad.ad_id}".encode()).hexdigest()[:8], 16)
+            ads.append({"id": str(600_000_000 + digest % 99_999_999), "name": page.name, "text": ad.bodies[0],
+                        "format": FORMATS[digest % len(FORMATS)], "start": ad.start,
+                        "end": ad.stop, "eu": country == "BR" and number == 1,
+                        "link": f"https://{company_slug(page.name)}.example.org/"})
     return ads
 
 
@@ -55,7 +55,7 @@ def _card(ad: dict) -> str:
         <div class="base-ad-preview-card">
           <div class="self-center">
             <a data-tracking-control-name="ad_library_ad_preview_advertiser"
-               href="https://www.linkedin.com/company/{_slug(ad['name'])}?trk=ad_library_ad_preview_advertiser">{escape(ad['name'])}</a>
+               href="https://www.linkedin.com/company/{company_slug(ad['name'])}?trk=ad_library_ad_preview_advertiser">{escape(ad['name'])}</a>
           </div>
           <p class="commentary__content">{escape(ad['text'])}</p>
           <a href="/ad-library/detail/{ad['id']}?trk=ad_library_ad_preview_content"
@@ -114,7 +114,7 @@ def detail_page(ad: dict) -> str:
     <div class="base-ad-preview-card">
       <div class="self-center">
         <a data-tracking-control-name="ad_library_ad_preview_advertiser"
-           href="https://www.linkedin.com/company/{_slug(ad['name'])}?trk=ad_library_ad_preview_advertiser">{name}</a>
+           href="https://www.linkedin.com/company/{company_slug(ad['name'])}?trk=ad_library_ad_preview_advertiser">{name}</a>
         <p class="text-xs">Promoted</p>
       </div>
       <p class="commentary__content">{escape(ad['text'])}</p>
@@ -126,7 +126,7 @@ def detail_page(ad: dict) -> str:
     <h2>About the ad</h2>
     <p class="text-sm mb-1 text-color-text">{ad['format']}</p>
     <a data-tracking-control-name="ad_library_about_ad_advertiser" target="_blank"
-       href="https://www.linkedin.com/company/{_slug(ad['name'])}?trk=ad_library_about_ad_advertiser">{name}</a>
+       href="https://www.linkedin.com/company/{company_slug(ad['name'])}?trk=ad_library_about_ad_advertiser">{name}</a>
     <p class="about-ad__paying-entity">Paid for by {name}</p>
     <p class="about-ad__availability-duration">{ran}</p>
 {_eu_block() if ad['eu'] else ''}  </aside>

@@ -140,8 +140,10 @@ def run_demo(*, db_path: Path | None = None, open_app: bool = True, week: int | 
 
 
 def demo_imports(world, downloads: Path, crawl_root: Path) -> list:
-    """The files a user would download by hand (Meta's Ad Library Report zips, saved LinkedIn Ad Library pages),
-    written for the demo world and loaded into the demo's snapshot by the import commands' own functions."""
+    """The files a user would download by hand (Meta's Ad Library Report zips, saved LinkedIn Ad Library pages)
+    or write (an entity_overrides.csv of the accounts the demo world knows to be one organisation), written for
+    the demo world and loaded into the demo's snapshot by the import commands' own functions."""
+    from demo.entity_overrides import import_demo_overrides, write_overrides
     from demo.linkedin_pages import write_linkedin_pages
     from demo.meta_report_files import generate_meta_reports
     from spiders.linkedin_saved_pages import write_import_crawl
@@ -150,8 +152,10 @@ def demo_imports(world, downloads: Path, crawl_root: Path) -> list:
 
     reports = generate_meta_reports(world, downloads / "meta-report")
     linkedin_folder = write_import_crawl(write_linkedin_pages(world, downloads / "linkedin"), crawl_root)
+    overrides = write_overrides(world, downloads)
     return [lambda con, snapshot_id: import_meta_report(con, snapshot_id, reports),
-            lambda con, snapshot_id: load_crawl(con, snapshot_id, linkedin_folder, accept_unfinished=True)]
+            lambda con, snapshot_id: load_crawl(con, snapshot_id, linkedin_folder, accept_unfinished=True),
+            lambda con, snapshot_id: import_demo_overrides(con, overrides)]  # before the snapshot's resolution
 
 
 def print_summary(con, snapshot_id: int, run_query, out=sys.stdout) -> None:

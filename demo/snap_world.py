@@ -5,7 +5,9 @@ Coverage, as far as checked: Snap's library lists political ads "sold and distri
 Snap publishes no list of countries. Of the demo's countries only Nigeria is confirmed: Snap's real 2018
 file (``../shared/realdata/snap``) holds Nigerian ads. Bangladesh, Brazil, India, Indonesia and Kenya
 could not be confirmed from any source we could read, so the demo generates no Snap ads for them rather
-than inventing coverage. Amounts are exact (Snap discloses spend in the ad account's currency and exact
+than inventing coverage. Nigeria's organisations are a few Snap-only ones and the Nigerian organisation the
+demo has on several platforms (demo.organisations: named as its Facebook page was in week 1, since Snap
+publishes no advertiser id, only the organisation's name). Amounts are exact (Snap discloses spend in the ad account's currency and exact
 impressions); the same week gives the same bytes (members carry a fixed time).
 """
 
@@ -17,6 +19,8 @@ import io
 import random
 import zipfile
 from dataclasses import dataclass
+
+from demo.organisations import cross_platform_organisations
 
 # The column order of Snap's files (the 2018 file's header; later years add columns the parser keeps).
 HEADER = [
@@ -52,13 +56,15 @@ def generate_snap_file(as_of: dt.date, countries: list[str], seed: int = 2024) -
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=HEADER, lineterminator="\n")
     writer.writeheader()
+    shared = cross_platform_organisations(seed)
     for code in [c for c in countries if c in SNAP_COUNTRIES]:
         country = SNAP_COUNTRIES[code]
+        organisations = [shared[code].name] * (code in shared) + country["organisations"]
         for number in range(4 + days // 7):  # a few more ads each week
             started = start_of_year + dt.timedelta(days=min(days - 1, number * 3))
             running = (as_of - started).days
             impressions = rng.randint(800, 4000) * running
-            organisation = country["organisations"][number % len(country["organisations"])]
+            organisation = organisations[number % len(organisations)]
             row = dict.fromkeys(HEADER, "")
             row.update({
                 "ADID": f"{rng.getrandbits(256):064x}",

@@ -5,10 +5,10 @@ Kingdom and Switzerland (the Digital Services Act's ad repository, extended by T
 Switzerland); none of the demo's Global Majority countries (Bangladesh, Brazil, India, Kenya, Nigeria,
 Indonesia, Pakistan, the Philippines, South Africa, Mexico) is covered, and TikTok does not accept political
 ads at all. So the demo generates a few commercial and cause ads shown in EU countries (France, Germany,
-Portugal, Romania) instead: some by organisations of the Meta world reaching their diaspora (the same names
-as their Facebook pages, so the cross-platform matching has something to find), some by EU-only
-advertisers. Ads are in the API's shape (``ad`` with YYYYMMDD dates and reach buckets, ``advertiser`` with a
-numeric business id). Deterministic for a (week, seed); standard library only.
+Portugal, Romania) instead: some by organisations of the Meta world reaching their diaspora (the names their
+Facebook pages had in week 1, so the cross-platform matching has something to find; demo.organisations says
+which), some by EU-only advertisers. Ads are in the API's shape (``ad`` with YYYYMMDD dates and reach buckets,
+``advertiser`` with a numeric business id). Deterministic for a (week, seed); standard library only.
 """
 
 from __future__ import annotations
@@ -17,13 +17,11 @@ import datetime as dt
 import random
 from dataclasses import dataclass
 
+from demo.organisations import DIASPORA, cross_platform_organisations
 from demo.world import DEMO_START
-from demo.world_texts import PEOPLE
 
 # Where TikTok's library covers ads, among the countries the demo generates ads for (ISO codes).
 TIKTOK_COUNTRIES = ("FR", "DE", "PT", "RO")
-# Meta-world countries whose organisations reach a diaspora in these EU countries.
-DIASPORA = {"BR": ("PT", "FR"), "NG": ("DE", "FR"), "IN": ("DE",), "KE": ("DE",)}
 EU_ADVERTISERS = (("Maison Verte Rénovation", "FR"), ("Stadtwerke Beispielstadt", "DE"),
                   ("Lisboa Futuro Associação", "PT"), ("Asociația Dreptul la Oraș", "RO"))
 REACH_BUCKETS = ("0-1K", "1K-10K", "10K-100K", "100K-1M", "1M-10M")
@@ -56,24 +54,13 @@ def _ymd(day: dt.date) -> int:
     return int(day.strftime("%Y%m%d"))
 
 
-def busiest_organisation_pages(meta_world, country: str) -> list:
-    """Organisation pages of ``country`` (named as their byline, not a person's name), busiest first: the
-    advertisers most likely to be on other platforms too."""
-    people = PEOPLE[country][1]
-    return sorted((page for page in meta_world.pages.values() if page.country == country
-                   and page.name == page.byline and not any(page.name.endswith(f" {f}") for f in people)),
-                  key=lambda page: (-page.activity, page.page_id))
-
-
 def generate_tiktok_world(meta_world, seed: int = 2024) -> TikTokWorld:
     """TikTok advertisers and their ads as of ``meta_world.as_of``; a later week keeps ids and adds ads."""
     rng = random.Random(f"tiktok-{seed}")
     advertisers = []
-    for country, targets in DIASPORA.items():
-        pages = busiest_organisation_pages(meta_world, country)
-        if pages:
-            advertisers.append(TikTokAdvertiser(rng.randrange(7_000_000_000_000_000, 7_999_999_999_999_999),
-                                                pages[0].name, targets, pages[0].page_id))
+    for country, page in cross_platform_organisations(meta_world.seed).items():  # the same ones every week
+        advertisers.append(TikTokAdvertiser(rng.randrange(7_000_000_000_000_000, 7_999_999_999_999_999),
+                                            page.name, DIASPORA[country], page.page_id))
     for name, country in EU_ADVERTISERS:
         advertisers.append(TikTokAdvertiser(rng.randrange(7_000_000_000_000_000, 7_999_999_999_999_999),
                                             name, (country,), None))

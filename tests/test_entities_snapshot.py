@@ -225,34 +225,81 @@ def test_a_failed_resolution_leaves_the_snapshot_for_the_rerun(tmp_path, monkeyp
     assert entity_of(db_path, 1, "tiktok_business_id:7001")
 
 
-@pytest.mark.slow
-def test_demo_snapshot_holds_entities_across_platforms(tmp_path):
+def run_demo(tmp_path, db_path):
     import os
     import subprocess
     import sys
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[1]
-    db_path = tmp_path / "demo" / "adtrail.duckdb"
     run = subprocess.run([sys.executable, str(root / "cli.py"), "demo", "--no-app", "--db", str(db_path)],
                          cwd=tmp_path, env=dict(os.environ, PYTHONPATH=str(root)), capture_output=True, text=True,
                          timeout=600)
     assert run.returncode == 0, run.stderr[-3000:]
-    assert "entities of snapshot 1" in run.stderr
+    return run.stderr
+
+
+def platforms_of(db_path, snapshot_id: int, key: str) -> set[str]:
+    rows = published_rows(db_path, "SELECT e.platforms FROM entity AS e JOIN entity_identifier AS i "
+                                   "USING (snapshot_id, entity_id) WHERE snapshot_id = ? AND i.identifier_key = ?",
+                          [snapshot_id, key])
+    assert len(rows) == 1, key
+    return set(rows[0][0])
+
+
+@pytest.mark.slow
+def test_demo_snapshot_holds_entities_across_platforms(tmp_path):
+    from demo.organisations import cross_platform_organisations
+    from warehouse.queries import run_query
+
+    db_path = tmp_path / "demo" / "adtrail.duckdb"
+    log = run_demo(tmp_path, db_path)
+    assert "entities of snapshot 1" in log and "rows of entity_overrides.csv stored" in log
     platforms = {row[0] for row in published_rows(db_path, "SELECT DISTINCT platform FROM entity_identifier")}
     assert {"meta", "google", "tiktok", "linkedin", "snap"} <= platforms
-    # an organisation of the demo world on Meta, TikTok and LinkedIn: candidates by name until confirmed
-    name = "Varanasi Nagrik Samiti"
-    candidates = published_rows(db_path, """
-        SELECT c.candidate_id FROM entity_candidate AS c
-        JOIN entity_identifier AS a ON a.identifier_key = c.identifier_a AND a.role = 'advertiser'
-        JOIN entity_identifier AS b ON b.identifier_key = c.identifier_b AND b.role = 'advertiser'
-        WHERE c.name_a = ? AND c.name_b = ? AND a.platform <> b.platform AND c.status = 'candidate'""", [name, name])
-    assert len(candidates) >= 2
-    spans = published_rows(db_path, "SELECT max(len(platforms)) FROM entity WHERE display_name = ?", [name])[0][0]
-    assert spans == 1
-    confirm = [argument for (candidate_id,) in candidates for argument in ("--confirm", str(candidate_id))]
+
+    # The demo's entity_overrides.csv (the pairs its worlds know) joins each organisation's accounts with no
+    # review: the advertisers page's query lists them first, every account joined by the override
+    organisations = cross_platform_organisations()
+    reader = open_published(db_path)
+    try:
+        page = run_query(reader, "entities", snapshot_id=1, search=None, platforms=None)
+        notes = {row[0] for row in reader.execute("SELECT note FROM entity_override").fetchall()}
+    finally:
+        reader.close()
+    assert notes and all(note.startswith("adtrail demo world's own knowledge (generated, not real)") for note in notes)
+    spanning = page.filter(page["platform_count"] >= 3)
+    assert page["platform_count"][0] >= 3
+    assert set(spanning["display_name"]) == {organisation.name for organisation in organisations.values()}
+    advertisers = spanning.filter(spanning["role"] == "advertiser")
+    assert set(advertisers["joined_by"]) == {"override"}
+    assert platforms_of(db_path, 1, f"meta_page_id:{organisations['IN'].page_id}") == {
+        "google", "linkedin", "meta", "tiktok"}  # the Indian organisation is a Google advertiser too
+    assert platforms_of(db_path, 1, f"meta_page_id:{organisations['NG'].page_id}") == {
+        "linkedin", "meta", "snap", "tiktok"}
+    assert len(set(page.filter(page["platform_count"] == 2)["entity_id"])) >= 10  # Google advertisers and pages
+
+    # Names are still no proof: another page of the same name and the "paid for by" lines await review
+    name = organisations["IN"].name
+    open_matches = published_rows(db_path, """
+        SELECT c.candidate_id, a.role, a.platform, b.platform FROM entity_candidate AS c
+        JOIN entity_identifier AS a ON a.snapshot_id = 1 AND a.identifier_key = c.identifier_a
+        JOIN entity_identifier AS b ON b.snapshot_id = 1 AND b.identifier_key = c.identifier_b
+        WHERE c.name_a = ? AND c.name_b = ? AND c.status = 'candidate' AND a.entity_id <> b.entity_id""",
+                                  [name, name])
+    assert any(role == "advertiser" for _, role, _, _ in open_matches)  # a second "Varanasi Nagrik Samiti" page
+    payer_matches = [row[0] for row in open_matches if row[1] == "payer" and row[2] != row[3]]
+    assert len(payer_matches) >= 2
+    payer = f"paid_for_by:meta:payer:{name.lower()}"
+    assert platforms_of(db_path, 1, payer) == {"meta"}
+    confirm = [argument for candidate_id in payer_matches for argument in ("--confirm", str(candidate_id))]
     assert cli.main(["entities", "review", "--db", str(db_path), *confirm]) == 0
-    spans = published_rows(db_path, "SELECT max(len(platforms)) FROM entity WHERE snapshot_id = 1 AND "
-                                    "list_contains(platforms, 'tiktok') AND list_contains(platforms, 'linkedin')")[0][0]
-    assert spans >= 3
+    assert platforms_of(db_path, 1, payer) == {"linkedin", "meta", "tiktok"}
+
+    # The next week: the same file, imported before, changes nothing; its merges and the review still hold
+    log = run_demo(tmp_path, db_path)
+    assert "entity_overrides.csv imported before; unchanged" in log and "entities of snapshot 2" in log
+    assert published_rows(db_path, "SELECT count(DISTINCT file_sha256) FROM entity_override") == [(1,)]
+    assert platforms_of(db_path, 2, f"meta_page_id:{organisations['IN'].page_id}") == {
+        "google", "linkedin", "meta", "tiktok"}
+    assert platforms_of(db_path, 2, payer) == {"linkedin", "meta", "tiktok"}
