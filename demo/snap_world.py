@@ -7,8 +7,8 @@ file (``../shared/realdata/snap``) holds Nigerian ads. Bangladesh, Brazil, India
 could not be confirmed from any source we could read, so the demo generates no Snap ads for them rather
 than inventing coverage. Nigeria's organisations are a few Snap-only ones and the Nigerian organisation the
 demo has on several platforms (demo.organisations: named as its Facebook page was in week 1, since Snap
-publishes no advertiser id, only the organisation's name). Amounts are exact (Snap discloses spend in the ad account's currency and exact
-impressions); the same week gives the same bytes (members carry a fixed time).
+publishes no advertiser id, only the organisation's name). Amounts are exact (Snap discloses spend in the ad
+account's currency and exact impressions); the same week gives the same bytes (members carry a fixed time).
 """
 
 from __future__ import annotations
