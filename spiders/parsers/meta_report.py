@@ -19,12 +19,11 @@ import contextlib
 import datetime as dt
 import hashlib
 import re
-import shutil
-import tempfile
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+from spiders.parsers.zip_csvs import extracted_csvs
 
 SOURCE = "meta_ad_report"
 TIME_ZONE = "America/Los_Angeles"
@@ -149,26 +148,10 @@ def report_csvs(path: Path, work_dir: Path | None = None) -> Iterator[list[tuple
         yield [(path.name, path)]
         return
     parse_name(path.name)  # the zip's name carries country, period and date too
-    try:
-        archive = zipfile.ZipFile(path)
-    except zipfile.BadZipFile as error:
-        raise MetaReportFileError(f"{path.name} is not a readable zip ({error}); download the report again") from None
-    with archive, tempfile.TemporaryDirectory(prefix="adtrail-meta-report-", dir=work_dir) as scratch:
-        members = [i for i in archive.infolist() if not i.is_dir() and i.filename.lower().endswith(".csv")]
-        if not members:
-            raise MetaReportFileError(f"{path.name} holds no CSV ({', '.join(archive.namelist()[:5]) or 'nothing'}); "
-                                      "it is not a Meta Ad Library Report: download the report again")
-        extracted = []
-        for number, info in enumerate(members):
-            target = Path(scratch) / f"member-{number}.csv"
-            try:
-                with archive.open(info) as source, open(target, "wb") as sink:
-                    shutil.copyfileobj(source, sink, _CHUNK)
-            except (zipfile.BadZipFile, OSError, EOFError) as error:
-                raise MetaReportFileError(f"{info.filename} in {path.name} cannot be read ({error}); "
-                                          "download the report again") from None
-            extracted.append((Path(info.filename).name, target))
-        yield extracted
+    with extracted_csvs(path, MetaReportFileError, again="download the report again",
+                        not_this="it is not a Meta Ad Library Report: download the report again",
+                        prefix="adtrail-meta-report-", work_dir=work_dir) as members:
+        yield [(Path(name).name, csv_path) for name, csv_path in members]
 
 
 def csv_source(path: Path) -> str:

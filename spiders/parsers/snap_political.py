@@ -11,15 +11,13 @@ from __future__ import annotations
 
 import contextlib
 import re
-import shutil
-import tempfile
-import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from spiders.parsers.zip_csvs import extracted_csvs
+
 
 SOURCE = "snap_political"
-_CHUNK = 1 << 20
 
 # header key (lower case, letters and digits only) -> raw_snap_political column (migrations/095_snap.sql)
 COLUMNS = {
@@ -83,25 +81,9 @@ def csv_members(path: Path, work_dir: Path | None = None) -> Iterator[list[tuple
     if sniff(path) == "csv":
         yield [(path.name, path)]
         return
-    try:
-        archive = zipfile.ZipFile(path)
-    except zipfile.BadZipFile as error:
-        raise SnapFileError(f"{path.name} is not a readable zip ({error}); download it again") from None
-    with archive, tempfile.TemporaryDirectory(prefix="adtrail-snap-", dir=work_dir) as scratch:
-        members = [i for i in archive.infolist() if not i.is_dir() and i.filename.lower().endswith(".csv")]
-        if not members:
-            raise SnapFileError(f"{path.name} holds no CSV ({', '.join(archive.namelist()[:5]) or 'nothing'}); "
-                                "it is not Snap's political ads file")
-        extracted = []
-        for number, info in enumerate(members):
-            target = Path(scratch) / f"member-{number}.csv"
-            try:
-                with archive.open(info) as source, open(target, "wb") as sink:
-                    shutil.copyfileobj(source, sink, _CHUNK)
-            except (zipfile.BadZipFile, OSError, EOFError) as error:
-                raise SnapFileError(f"{info.filename} in {path.name} cannot be read ({error}); download it again") from None
-            extracted.append((info.filename, target))
-        yield extracted
+    with extracted_csvs(path, SnapFileError, again="download it again", not_this="it is not Snap's political ads file",
+                        prefix="adtrail-snap-", work_dir=work_dir) as members:
+        yield members
 
 
 def csv_source(path: Path) -> str:
