@@ -12,11 +12,11 @@ Google's Transparency Report, no login, no API key; the report's data may be reu
 
 from __future__ import annotations
 
-import zipfile
 from pathlib import Path
 
 from spiders.bulk import BulkFileSpider
 from spiders.parsers.google_bundle import ITEM_KIND, SOURCE
+from spiders.parsers.zip_csvs import csv_zip_problem
 
 DEFAULT_URL = "https://storage.googleapis.com/political-csv/google-political-ads-transparency-bundle.zip"
 
@@ -33,14 +33,4 @@ class GooglePoliticalBundleSpider(BulkFileSpider):
 
     def check_file(self, path: Path) -> str | None:
         """The zip opens, every member's CRC checks out, and it holds CSVs."""
-        try:
-            with zipfile.ZipFile(path) as archive:
-                broken = archive.testzip()
-                names = archive.namelist()
-        except (zipfile.BadZipFile, OSError, EOFError) as error:
-            return f"the download is not a readable zip ({error})"
-        if broken:
-            return f"{broken} inside the zip is damaged (CRC mismatch)"
-        if not any(name.lower().endswith(".csv") for name in names):
-            return f"the zip holds no CSV ({', '.join(names[:5]) or 'nothing'})"
-        return None
+        return csv_zip_problem(path)

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import zipfile
 from pathlib import Path
 from typing import ClassVar
 from zoneinfo import ZoneInfo
@@ -44,6 +43,7 @@ from spiders.bulk_multi import MultiFileBulkSpider
 from spiders.manifest import utc_now
 from spiders.parsers import meta_report_query as query
 from spiders.parsers.meta_report import PERIOD_DAYS, SOURCE, TIME_ZONE, MetaReportFileError, parse_name
+from spiders.parsers.zip_csvs import csv_zip_problem
 
 DEFAULT_URL = "https://www.facebook.com/api/graphql/"
 SCOPE_KEYS = ("countries", "periods", "report_date", "permission_statement")
@@ -115,17 +115,7 @@ class MetaAdReportSpider(MultiFileBulkSpider):
 
     def check_file(self, path: Path) -> str | None:
         """The zip opens, every member's CRC checks out, and it holds the report's CSVs."""
-        try:
-            with zipfile.ZipFile(path) as archive:
-                broken = archive.testzip()
-                names = archive.namelist()
-        except (zipfile.BadZipFile, OSError, EOFError) as error:
-            return f"the download is not a readable zip ({error})"
-        if broken:
-            return f"{broken} inside the zip is damaged (CRC mismatch)"
-        if not any(name.lower().endswith(".csv") for name in names):
-            return f"the zip holds no CSV ({', '.join(names[:5]) or 'nothing'})"
-        return None
+        return csv_zip_problem(path)
 
     # ---- the crawl: per report, the query first, then the bulk file's HEAD and streaming GET
 

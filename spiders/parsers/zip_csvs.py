@@ -1,5 +1,6 @@
-"""The CSV members of a downloaded zip, extracted to files, for the bulk-file parsers whose zips hold CSVs
-(meta_report, snap_political): DuckDB's read_csv reads files, not zip members.
+"""Zips of CSVs (Google's bundle, Meta's reports, Snap's yearly files): ``csv_zip_problem``, the bulk
+spiders' check of a download, and ``extracted_csvs``, the CSV members extracted to files for the parsers
+(meta_report, snap_political), since DuckDB's read_csv reads files, not zip members.
 
 Members are copied in 1 MiB chunks into a temporary folder that is removed when the ``with`` block ends. A
 zip that cannot be opened, holds no CSV, or has a member that cannot be read raises the parser's own error
@@ -16,6 +17,22 @@ from collections.abc import Iterator
 from pathlib import Path
 
 _CHUNK = 1 << 20
+
+
+def csv_zip_problem(path: Path) -> str | None:
+    """What is wrong with a downloaded zip that should hold CSVs (it does not open, a member's CRC fails, it
+    holds no CSV), or None."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            broken = archive.testzip()
+            names = archive.namelist()
+    except (zipfile.BadZipFile, OSError, EOFError) as error:
+        return f"the download is not a readable zip ({error})"
+    if broken:
+        return f"{broken} inside the zip is damaged (CRC mismatch)"
+    if not any(name.lower().endswith(".csv") for name in names):
+        return f"the zip holds no CSV ({', '.join(names[:5]) or 'nothing'})"
+    return None
 
 
 @contextlib.contextmanager
