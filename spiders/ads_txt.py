@@ -29,6 +29,9 @@ Every fetch ends in one ``ads_txt_fetch`` item (``status`` found, not_found or e
   disallows", recorded, and nothing is fetched.
 - **Identity and pace**: the project's User-Agent (name, version, project URL); one request at a time per
   host (CONCURRENT_REQUESTS_PER_DOMAIN = 1) with AutoThrottle, while many hosts are fetched in parallel.
+- **Throughput** at thousands of sites: a file's items pass Scrapy as one batch (spiders/base_site_files.py);
+  requests stay in memory, idle connections close after 10 s, the garbage collector is tuned and unused
+  middlewares are off (spiders/many_hosts.py), so the time per site does not grow with the crawl.
 - **Certificates are verified** (spiders/tls.py); ``ADTRAIL_TLS_CA_FILE`` adds a mirror's own authority.
 
 Endpoint: ``ADS_TXT_URL_TEMPLATE`` (default ``{scheme}://{host}/{file}``) builds each first URL; ``{port}``
