@@ -18,7 +18,7 @@ class keeps the crawl-folder contract the shared pipelines expect (``crawl_id``,
 - **One batch per fetch** (``batch_items = True``): a fetch's items travel through Scrapy as one
   ``ItemBatch`` and the items pipeline writes each of them, checked against the contract, to its kind's
   file. The files hold exactly what one item at a time would; what is saved is Scrapy's per-item work
-  (signals, middleware chains, log records), which for ads.txt's ~50 line items per site was most of the
+  (signals, middleware chains, log records), which for ads.txt's ~50 line items per site was half of the
   crawl's CPU.
 """
 
