@@ -33,7 +33,6 @@ import os
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, ClassVar
 
 import scrapy
@@ -166,9 +165,7 @@ class PaginatedApiSpider(scrapy.Spider):
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
         spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
-        if not settings.get("ADTRAIL_CRAWL_DIR"):
-            raise ValueError("ADTRAIL_CRAWL_DIR is not set; start crawls with `python -m spiders.run`")
-        spider.folder = CrawlFolder(Path(settings["ADTRAIL_CRAWL_DIR"]))
+        spider.folder = CrawlFolder.from_settings(settings)
         spider.crawl_id = settings["ADTRAIL_CRAWL_ID"]
         spider.max_retries = settings.getint("ADTRAIL_MAX_RETRIES")
         spider.backoff_base = settings.getfloat("ADTRAIL_BACKOFF_BASE_SECONDS")

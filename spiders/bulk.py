@@ -95,9 +95,7 @@ class BulkFileSpider(scrapy.Spider):
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
         spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
-        if not settings.get("ADTRAIL_CRAWL_DIR"):
-            raise ValueError("ADTRAIL_CRAWL_DIR is not set; start crawls with `python -m spiders.run`")
-        spider.folder = CrawlFolder(Path(settings["ADTRAIL_CRAWL_DIR"]))
+        spider.folder = CrawlFolder.from_settings(settings)
         spider.crawl_id = settings["ADTRAIL_CRAWL_ID"]
         spider.url = settings.get(cls.url_setting) or cls.default_url
         # What logs, messages, state files and the manifest show: a key in a mirror's URL never gets there.
@@ -206,10 +204,14 @@ class BulkFileSpider(scrapy.Spider):
 
     # ---- the crawl
 
-    async def start(self):
+    def write_running_manifest(self) -> None:
+        """The manifest says ``running`` from the start; a rerun keeps the first start time and adds its counts."""
         self.earlier = self.folder.read_manifest() or {}
         self.earlier.setdefault("started_at", utc_now())
         self._write_manifest("running", None, self.earlier)
+
+    async def start(self):
+        self.write_running_manifest()
         self.known = await _in_thread(self.previous)  # hashing a large file stays off the reactor
         yield self.head_request(0)
 

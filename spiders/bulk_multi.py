@@ -117,9 +117,7 @@ class MultiFileBulkSpider(BulkFileSpider):
     async def start(self):
         self.url_template, self.store_root = self.url, self.store
         self.pending = await self.files_to_fetch()
-        self.earlier = self.folder.read_manifest() or {}
-        self.earlier.setdefault("started_at", utc_now())
-        self._write_manifest("running", None, self.earlier)
+        self.write_running_manifest()
         request = await self._next_request()
         if request is not None:
             yield request

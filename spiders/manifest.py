@@ -74,6 +74,13 @@ class CrawlFolder:
 
     root: Path
 
+    @classmethod
+    def from_settings(cls, settings) -> CrawlFolder:
+        """The folder of the crawl being run: setting ADTRAIL_CRAWL_DIR, which ``python -m spiders.run`` sets."""
+        if not settings.get("ADTRAIL_CRAWL_DIR"):
+            raise ValueError("ADTRAIL_CRAWL_DIR is not set; start crawls with `python -m spiders.run`")
+        return cls(Path(settings["ADTRAIL_CRAWL_DIR"]))
+
     @property
     def manifest(self) -> Path:
         return self.root / "manifest.json"

@@ -122,9 +122,7 @@ class MetaAdReportSpider(MultiFileBulkSpider):
     async def start(self):
         self.query_url, self.store_root = self.url, self.store
         self.refused = not self.crawler.settings.getbool("META_AD_REPORT_LIVE_FETCH", False)
-        self.earlier = self.folder.read_manifest() or {}
-        self.earlier.setdefault("started_at", utc_now())
-        self._write_manifest("running", None, self.earlier)
+        self.write_running_manifest()
         if self.refused:
             self.logger.error("%s", LIVE_FETCH_OFF)
             return
