@@ -6,13 +6,13 @@ pages, each ad's detail page, a login wall stopping the crawl with everything fe
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from demo.local_server import LocalServer
 from spiders.launch import run_crawl
 from spiders.parsers import linkedin_ad_library as parser
 from warehouse import db, load, snapshots
@@ -93,7 +93,7 @@ def test_bad_pages_are_errors_never_empty_results(body, error):
 
 # ---- the spider against a local LinkedIn
 
-class LocalLinkedIn:
+class LocalLinkedIn(LocalServer):
     """/ad-library/search (page 1, or page 2 with start=2), /ad-library/detail/<id>; a wall on request."""
 
     def __init__(self, wall_on: str | None = None):
@@ -122,17 +122,8 @@ class LocalLinkedIn:
             def log_message(self, *args):
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/ad-library"
-
-    def __enter__(self):
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        super().__init__(Handler)
+        self.url = f"{self.base_url}/ad-library"
 
 
 def crawl(server: LocalLinkedIn, crawl_dir: Path, scope: dict):

@@ -12,13 +12,14 @@ import hashlib
 import json
 import threading
 from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
+from demo.local_server import LocalServer
 from spiders.google_ads_transparency import chromium_path
 from spiders.launch import run_crawl
 from warehouse import db, load, snapshots
@@ -57,7 +58,7 @@ def late_detail(fills: bool) -> bytes:
     return (page[:start] + placeholder + page[end:]).replace("</body>", script + "</body>").encode("utf-8")
 
 
-class LateLinkedIn:
+class LateLinkedIn(LocalServer):
     """/ad-library/search lists ``ad_ids``; /ad-library/detail/<id> answers as the constants above say."""
 
     def __init__(self, ad_ids: list[str]):
@@ -91,18 +92,12 @@ class LateLinkedIn:
             def log_message(self, *args):
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/ad-library"
+        super().__init__(Handler)
+        self.url = f"{self.base_url}/ad-library"
 
-    def __enter__(self):
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc):
-        self.stopping.set()
-        self.httpd.shutdown()
-        self.httpd.server_close()
+    def stop(self) -> None:
+        self.stopping.set()  # a page held open ends, so its handler thread does too
+        super().stop()
 
 
 def crawl(server: LateLinkedIn, crawl_dir: Path, rendering: str, **settings):

@@ -6,13 +6,13 @@ consent wall stopping the crawl with a message, a rerun fetching nothing again."
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from demo.local_server import LocalServer
 from spiders.launch import run_crawl
 from warehouse import db, load, snapshots
 
@@ -35,7 +35,7 @@ CONSENT_WALL = (b'<html><body><form action="https://consent.youtube.com/save">Be
                 b"</form></body></html>")
 
 
-class LocalYouTube:
+class LocalYouTube(LocalServer):
     """Serves /watch?v=ID from the real pages, /channel/ID, and a robots.txt; logs every request."""
 
     def __init__(self, robots: str = "User-agent: *\nDisallow: /results\n", wall: bool = False):
@@ -64,17 +64,8 @@ class LocalYouTube:
             def log_message(self, *args):
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-
-    def __enter__(self):
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        super().__init__(Handler)
+        self.url = f"{self.base_url}"
 
 
 def crawl(server: LocalYouTube, crawl_dir: Path, scope: dict):
