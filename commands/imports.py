@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from commands.common import EXIT_FAILED, EXIT_OK, UserError, as_of_date, progress
-from commands.snapshot import _begin, load_and_publish
+from commands.snapshot import _begin, complete_and_publish, load_and_publish
 from config import load_config
 
 
@@ -67,7 +67,7 @@ def command_import_meta_report(args) -> int:
             con.close()
             progress("nothing new to load: the warehouse is unchanged")
             return EXIT_OK
-        _complete_and_publish(con, snapshot_id)
+        complete_and_publish(con, snapshot_id)
     return EXIT_FAILED if result.failed_files else EXIT_OK
 
 
@@ -86,15 +86,3 @@ def command_import_linkedin(args) -> int:
         progress(f"linkedin_ad_library: REFUSED {manifest['error']}")
     load_and_publish(db_path, [folder], as_of_date(args.as_of))
     return EXIT_FAILED if manifest["counts"]["files_refused"] else EXIT_OK
-
-
-def _complete_and_publish(con, snapshot_id: int) -> None:
-    from warehouse import publish, snapshots
-
-    try:
-        snapshots.complete(con, snapshot_id)
-    except BaseException:
-        con.close()
-        raise
-    published = publish.publish(con, snapshot_id)  # closes con
-    progress(f"snapshot {snapshot_id} complete; published {published.name}")

@@ -64,7 +64,7 @@ def _load_complete_publish(con, snapshot_id: int, crawl_dirs: list[Path], import
     resolves again), complete the snapshot and publish it. Closes ``con``."""
     from analysis.entities import resolve
     from analysis.fx import install_fx_rule
-    from warehouse import load, publish, snapshots
+    from warehouse import load, snapshots
 
     try:
         install_fx_rule(con)
@@ -77,6 +77,17 @@ def _load_complete_publish(con, snapshot_id: int, crawl_dirs: list[Path], import
             con.close()
             return
         progress(resolve(con, snapshot_id).message)
+    except BaseException:
+        con.close()
+        raise
+    complete_and_publish(con, snapshot_id)
+
+
+def complete_and_publish(con, snapshot_id: int) -> None:
+    """Complete the snapshot and publish it. Closes ``con``."""
+    from warehouse import publish, snapshots
+
+    try:
         snapshots.complete(con, snapshot_id)
     except BaseException:
         con.close()
