@@ -24,6 +24,7 @@ from warcio.archiveiterator import ArchiveIterator
 from commands.snapshot import load_and_publish
 from demo.site_server import Answer, LocalCertificateAuthority, SiteServer
 from spiders.launch import run_crawl
+from tests.test_spider_ads_txt import read_items
 from warehouse import db
 from warehouse.queries import run_query
 
@@ -105,15 +106,6 @@ def crawled(tmp_path_factory):
     return outcome, server, base, db_path, snapshot_id
 
 
-def items_of(folder: Path) -> dict[str, list[dict]]:
-    kinds: dict[str, list[dict]] = {}
-    for path in [folder / "items.jsonl", *folder.glob("items-*.jsonl")]:
-        for line in path.read_text(encoding="utf-8").splitlines():
-            item = json.loads(line)
-            kinds.setdefault(item["item_kind"], []).append(item)
-    return kinds
-
-
 def test_crawl_complete_with_every_kind_in_the_manifest(crawled):
     outcome = crawled[0]
     assert outcome.complete, outcome.error
@@ -122,14 +114,14 @@ def test_crawl_complete_with_every_kind_in_the_manifest(crawled):
     assert manifest["scope"]["max_pages_per_site"] == 3 and len(manifest["scope"]["urls"]) == 4
     files = {entry["item_kind"]: entry for entry in manifest["files"] if entry["kind"] == "items"}
     assert set(files) == {"page_render", "page_ad_slot", "page_ad_request", "page_bid"}
-    items = items_of(outcome.crawl_dir)
+    items = read_items(outcome.crawl_dir)
     assert all(files[kind]["rows"] == len(items[kind]) for kind in files)
     assert manifest["counts"]["robots_disallowed"] == 1 and manifest["counts"]["over_site_cap"] == 1
 
 
 def test_robots_txt_obeyed_and_pages_capped(crawled):
     outcome, server, base, _, _ = crawled
-    rendered = sorted(item["page_url"] for item in items_of(outcome.crawl_dir)["page_render"])
+    rendered = sorted(item["page_url"] for item in read_items(outcome.crawl_dir)["page_render"])
     assert rendered == [f"{base}/", f"{base}/second"]
     asked = {(host, path) for _, host, path in server.requests}
     assert (SITE, "/robots.txt") in asked
@@ -140,7 +132,7 @@ def test_robots_txt_obeyed_and_pages_capped(crawled):
 
 def test_slot_and_page_screenshots_in_the_crawl_folder(crawled):
     outcome = crawled[0]
-    items = items_of(outcome.crawl_dir)
+    items = read_items(outcome.crawl_dir)
     front = next(item for item in items["page_render"] if item["page_url"].endswith("/"))
     assert (front["ad_slots"], front["vantage_country"], front["vantage_egress"]) == (2, "DE", "test loopback")
     shots = [slot["screenshot_path"] for slot in items["page_ad_slot"]]
