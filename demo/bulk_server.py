@@ -15,9 +15,8 @@ import datetime as dt
 import hashlib
 import re
 from email.utils import format_datetime, parsedate_to_datetime
-from http.server import BaseHTTPRequestHandler
 
-from demo.local_server import LocalServer
+from demo.local_server import LocalServer, QuietHandler
 
 DEFAULT_PATH = "/political-csv/google-political-ads-transparency-bundle.zip"
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
@@ -93,29 +92,20 @@ class BundleServer(LocalServer):
     def _handler_class(self):
         server = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             protocol_version = "HTTP/1.1"
             server_version = "adtrail-demo-object-store"
 
-            def _serve(self, with_body: bool) -> None:
+            def _serve(self) -> None:
                 status, headers, body = server.answer(self.command, self.path, self.headers)
                 server.requests.append((self.command, status, self.headers.get("Range")))
-                self.send_response(status)
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                if with_body and body:
-                    self.wfile.write(body)
+                self.reply(status, body, headers)
 
             def do_GET(self):  # noqa: N802 (the name http.server calls)
-                self._serve(True)
+                self._serve()
 
             def do_HEAD(self):  # noqa: N802
-                self._serve(False)
-
-            def log_message(self, format, *args):  # noqa: A002
-                pass
+                self._serve()
 
         return Handler
 

@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import html
 import json
-from http.server import BaseHTTPRequestHandler
 
 from demo.google_world import COUNTRY_NAMES, Advertiser, Creative, GoogleWorld
-from demo.local_server import LocalServer
+from demo.local_server import LocalServer, QuietHandler
 
 ADVERTISERS_SHOWN = 3  # one per country the Google world shares with Meta (IN, BR, ZA)
 CREATIVES_PER_ADVERTISER = 4  # two at first, one on scroll, one behind "See more"
@@ -119,21 +118,13 @@ class GatcDemoSite(LocalServer):
         self.advertiser_ids = [a.advertiser_id for a in shown_advertisers(world)]
         pages = self.pages
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
+        class Handler(QuietHandler):
             def do_GET(self):
                 page = pages.get(self.path.split("?")[0])
                 if page is None:
                     self.send_error(404)
                     return
-                body = page[1].encode("utf-8")
-                self.send_response(200)
-                self.send_header("Content-Type", page[0])
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                self.reply(200, page[1].encode("utf-8"), {"Content-Type": page[0]})
 
         super().__init__(Handler)
 

@@ -3,7 +3,8 @@
 ``LocalServer(handler_class)`` binds at once (port 0 by default: the system picks a free one, so
 ``base_url`` is known before any request), serves from a daemon thread once started (``start()`` or
 ``with``), and stops with ``stop()`` or at the end of the ``with`` block. Subclasses build the request
-handler and answer; ``lock`` guards what their handler threads share.
+handler (on ``QuietHandler``: no access log, ``reply`` writes a whole answer) and answer; ``lock`` guards
+what their handler threads share.
 """
 
 from __future__ import annotations
@@ -47,3 +48,21 @@ class LocalServer:
 
     def __exit__(self, *exc_info) -> None:
         self.stop()
+
+
+class QuietHandler(BaseHTTPRequestHandler):
+    """A request handler that writes no access log (a request line can carry the caller's token; the servers
+    keep their own request logs) and answers a whole body with ``reply``."""
+
+    def reply(self, status: int, body: bytes, headers: dict[str, str]) -> None:
+        """The status, the headers, Content-Length and, unless the request is a HEAD, the body."""
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def log_message(self, format, *args):  # noqa: A002 (the name http.server calls)
+        pass

@@ -19,10 +19,9 @@ import datetime as dt
 import json
 import re
 import secrets
-from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
-from demo.local_server import LocalServer
+from demo.local_server import LocalServer, QuietHandler
 from demo.world import Ad, World
 
 DEFAULT_LIMIT = 25
@@ -231,7 +230,7 @@ class GraphApiServer(LocalServer):
     def _handler_class(self):
         server = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             protocol_version = "HTTP/1.1"
             server_version = "adtrail-demo-graph"
 
@@ -248,17 +247,7 @@ class GraphApiServer(LocalServer):
                             error.error["message"].replace('"', "'") + '"')
                 server.requests_served += 1
                 payload = graph_json(body)
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json; charset=UTF-8")
-                self.send_header("Content-Length", str(len(payload)))
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def log_message(self, format, *args):  # noqa: A002
-                # Request lines carry the caller's token: the demo server logs nothing.
-                pass
+                self.reply(status, payload, {"Content-Type": "application/json; charset=UTF-8", **headers})
 
         return Handler
 

@@ -28,7 +28,7 @@ import json
 import ssl
 import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 from cryptography import x509
@@ -37,6 +37,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from scrapy.resolver import CachingThreadedResolver
 from twisted.internet import defer
+
+from demo.local_server import QuietHandler
 
 LOCAL_HOST = "127.0.0.1"
 PLAIN = {"Content-Type": "text/plain; charset=utf-8"}
@@ -103,32 +105,24 @@ class SiteServer:
         server = self
 
         def handler(scheme: str):
-            class Handler(BaseHTTPRequestHandler):
+            class Handler(QuietHandler):
                 protocol_version = "HTTP/1.1"
 
                 def do_GET(self):
-                    self._answer(with_body=True)
+                    self._answer()
 
                 def do_HEAD(self):  # bulk downloads (sellers.json) ask HEAD first
-                    self._answer(with_body=False)
+                    self._answer()
 
-                def _answer(self, with_body: bool):
+                def _answer(self):
                     host = (self.headers.get("Host") or "").rsplit(":", 1)[0].lower()
                     with server._lock:
                         server.requests.append((scheme, host, self.path))
                     answer = server.routes.get((host, self.path), NOT_FOUND)
-                    self.send_response(answer.status)
-                    for name, value in answer.headers.items():
-                        # replace, not str.format: other braces in a header value stay as they are
-                        self.send_header(name, value.replace("{http}", str(server.http_port))
-                                         .replace("{https}", str(server.https_port)))
-                    self.send_header("Content-Length", str(len(answer.body)))
-                    self.end_headers()
-                    if with_body:
-                        self.wfile.write(answer.body)
-
-                def log_message(self, *args):
-                    pass
+                    # replace, not str.format: other braces in a header value stay as they are
+                    self.reply(answer.status, answer.body, {
+                        name: value.replace("{http}", str(server.http_port)).replace("{https}", str(server.https_port))
+                        for name, value in answer.headers.items()})
             return Handler
 
         self.http = ThreadingHTTPServer((LOCAL_HOST, 0), handler("http"))

@@ -23,10 +23,9 @@ from __future__ import annotations
 import base64
 import json
 import secrets
-from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qsl, urlsplit
 
-from demo.local_server import LocalServer
+from demo.local_server import LocalServer, QuietHandler
 from demo.tiktok_world import TikTokWorld
 
 TOKEN_PATH = "/v2/oauth/token/"
@@ -84,14 +83,11 @@ class TikTokApiServer(LocalServer):
     def answer(self, path: str, body: bytes, authorization: str | None) -> tuple[int, bytes]:
         raise NotImplementedError
 
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
+    def _handler(self) -> type[QuietHandler]:
         server = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             protocol_version = "HTTP/1.1"
-
-            def log_message(self, format, *args):
-                pass
 
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
@@ -103,11 +99,7 @@ class TikTokApiServer(LocalServer):
                         "path": path, "query": dict(parse_qsl(query)), "body": body.decode("utf-8", "replace"),
                         "authorization": authorization, "status": status,
                         "content_type": self.headers.get("Content-Type")})
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json; charset=UTF-8")
-                self.send_header("Content-Length", str(len(answer)))
-                self.end_headers()
-                self.wfile.write(answer)
+                self.reply(status, answer, {"Content-Type": "application/json; charset=UTF-8"})
 
         return Handler
 

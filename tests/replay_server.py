@@ -31,11 +31,10 @@ from __future__ import annotations
 import gzip
 import json
 import re
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit
 
-from demo.local_server import LocalServer
+from demo.local_server import LocalServer, QuietHandler
 
 REALDATA = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
 SCENARIOS = Path(__file__).resolve().parent / "fixtures" / "replay"
@@ -121,11 +120,8 @@ class ReplayServer(LocalServer):
     def _handler_class(self):
         server = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):  # the request log is in server.requests
             protocol_version = "HTTP/1.1"
-
-            def log_message(self, format, *args):  # quiet: the request log is in server.requests
-                pass
 
             def do_GET(self):
                 parts = urlsplit(self.path)

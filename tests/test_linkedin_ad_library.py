@@ -6,13 +6,12 @@ pages, each ad's detail page, a login wall stopping the crawl with everything fe
 from __future__ import annotations
 
 import json
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from demo.local_server import LocalServer
+from demo.local_server import LocalServer, QuietHandler
 from spiders.launch import run_crawl
 from spiders.parsers import linkedin_ad_library as parser
 from warehouse import db, load, snapshots
@@ -100,7 +99,7 @@ class LocalLinkedIn(LocalServer):
         self.requests: list[str] = []
         server = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_GET(self):
                 server.requests.append(self.path)
                 url = urlsplit(self.path)
@@ -113,14 +112,7 @@ class LocalLinkedIn(LocalServer):
                     name = "authwall.html"
                 path = FIXTURES / name if name else None
                 status, body = (200, path.read_bytes()) if path and path.exists() else (404, b"not found")
-                self.send_response(status)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
+                self.reply(status, body, {"Content-Type": "text/html; charset=utf-8"})
 
         super().__init__(Handler)
         self.url = f"{self.base_url}/ad-library"

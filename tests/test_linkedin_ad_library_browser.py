@@ -12,14 +12,13 @@ import hashlib
 import json
 import threading
 from collections import Counter
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from demo.local_server import LocalServer
+from demo.local_server import LocalServer, QuietHandler
 from spiders.google_ads_transparency import chromium_path
 from spiders.launch import run_crawl
 from warehouse import db, load, snapshots
@@ -69,7 +68,7 @@ class LateLinkedIn(LocalServer):
                  "search": (SEARCH % "".join(CARD % {"id": ad_id} for ad_id in ad_ids)).encode("utf-8")}
         server = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_GET(self):
                 path = urlsplit(self.path).path
                 name = "search" if path == "/ad-library/search" else path.rsplit("/", 1)[1]
@@ -83,14 +82,7 @@ class LateLinkedIn(LocalServer):
                     server.stopping.wait()  # never finishes the page: held open until the server stops
                     return
                 body = pages.get(name)
-                self.send_response(200 if body else 404)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(body or b"")))
-                self.end_headers()
-                self.wfile.write(body or b"")
-
-            def log_message(self, *args):
-                pass
+                self.reply(200 if body else 404, body or b"", {"Content-Type": "text/html; charset=utf-8"})
 
         super().__init__(Handler)
         self.url = f"{self.base_url}/ad-library"

@@ -6,13 +6,12 @@ consent wall stopping the crawl with a message, a rerun fetching nothing again."
 from __future__ import annotations
 
 import json
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from demo.local_server import LocalServer
+from demo.local_server import LocalServer, QuietHandler
 from spiders.launch import run_crawl
 from warehouse import db, load, snapshots
 
@@ -42,7 +41,7 @@ class LocalYouTube(LocalServer):
         self.requests: list[str] = []
         server = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_GET(self):
                 server.requests.append(self.path)
                 url = urlsplit(self.path)
@@ -55,17 +54,10 @@ class LocalYouTube(LocalServer):
                     status, body = 200, (YOUTUBE / WATCH_PAGES[parse_qs(url.query)["v"][0]]).read_bytes()
                 elif url.path == f"/channel/{CHANNEL_ID}":
                     status, body = 200, CHANNEL_PAGE
-                self.send_response(status)
-                self.send_header("Content-Type", f"{kind}; charset=utf-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
+                self.reply(status, body, {"Content-Type": f"{kind}; charset=utf-8"})
 
         super().__init__(Handler)
-        self.url = f"{self.base_url}"
+        self.url = self.base_url
 
 
 def crawl(server: LocalYouTube, crawl_dir: Path, scope: dict):
