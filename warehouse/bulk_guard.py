@@ -10,7 +10,10 @@ and sha256, inside the crawl folder). The snapshot_source row keeps the manifest
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Iterator
+from dataclasses import dataclass
 
 import duckdb
 
@@ -18,6 +21,33 @@ from spiders.manifest import file_sha256
 from warehouse.crawl_folder import MANIFEST_NAME, CrawlFolderError, CrawlManifest
 from warehouse.db import fetch_one
 from warehouse.snapshots import SnapshotError, snapshot_status
+
+
+class BulkLoadError(ValueError):
+    """The crawl folder or file cannot be loaded; the message names it and says what to do."""
+
+
+@dataclass
+class BulkLoadResult:
+    """What loading one bulk source into a snapshot did; a loader adds its own counts."""
+
+    snapshot_id: int
+    source: str
+    status: str = "complete"  # or "failed": the crawl left nothing to load, or its file was refused
+    error: str | None = None
+    skipped: bool = False  # the same crawl was already loaded: nothing changed
+
+    @property
+    def already_loaded(self) -> bool:  # the name warehouse.load.LoadResult uses
+        return self.skipped
+
+    def unloaded_message(self) -> str | None:
+        """The message of a load that loaded nothing (the crawl was already loaded, or failed), else None."""
+        if self.skipped:
+            return f"{self.source}: already loaded into snapshot {self.snapshot_id}; nothing changed"
+        if self.status != "complete":
+            return f"{self.source}: {self.status}: {self.error}"
+        return None
 
 
 def snapshot_holding(con: duckdb.DuckDBPyConnection, snapshot_id: int, manifest: CrawlManifest, *,
@@ -36,6 +66,21 @@ def require_running(con: duckdb.DuckDBPyConnection, snapshot_id: int) -> None:
     if status != "running":
         raise SnapshotError(f"snapshot {snapshot_id} is {status or 'missing'}; load into a running snapshot "
                             "(snapshots.begin_or_resume)")
+
+
+@contextlib.contextmanager
+def one_transaction(con: duckdb.DuckDBPyConnection, *, own: bool = True) -> Iterator[None]:
+    """The block in one transaction, rolled back on any error; with ``own`` False, in the caller's."""
+    if not own:
+        yield
+        return
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
 
 
 def bulk_file_entries(manifest: CrawlManifest) -> list[dict]:

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from warehouse import fx
-from warehouse.bulk_guard import failed_crawl_error, record_snapshot_source, require_running, snapshot_holding
+from warehouse.bulk_guard import (failed_crawl_error, one_transaction, record_snapshot_source, require_running,
+                                  snapshot_holding)
 from warehouse.crawl_folder import CrawlFolderError, read_manifest
 from warehouse.load_google import GoogleLoadError, bundle_file_entry
 
@@ -71,13 +72,8 @@ def load_fx_crawl(con, snapshot_id: int, crawl_dir: str | Path, *, accept_unfini
             raise CrawlFolderError(f"{entry['path']}: {error}. No rates were loaded") from None
         result = FxCrawlLoadResult(snapshot_id, manifest.source, "complete", rates=loaded.rates, added=loaded.added)
     # its own transaction: import_rates_file committed the rates (a rerun finds them held)
-    con.begin()
-    try:
+    with one_transaction(con):
         record_snapshot_source(con, snapshot_id, manifest, status=result.status, error=result.error,
                                items_loaded=result.items_loaded,
                                counts={"rates": result.rates, "rates_added": result.added})
-        con.commit()
-    except BaseException:
-        con.rollback()
-        raise
     return result

@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from spiders.parsers import google_bundle as bundle
-from warehouse.bulk_guard import (bulk_file_entries, checked_bulk_file, failed_crawl_error, record_snapshot_source,
-                                  require_running, snapshot_holding)
+from warehouse.bulk_guard import (BulkLoadError, BulkLoadResult, bulk_file_entries, checked_bulk_file,
+                                  failed_crawl_error, one_transaction, record_snapshot_source, require_running,
+                                  snapshot_holding)
 from warehouse.core import delete_core
 from warehouse.crawl_folder import CrawlManifest, read_manifest
 from warehouse.db import fetch_one
@@ -28,17 +29,13 @@ GOOGLE_TABLES = tuple(sorted({k.table for k in bundle.KINDS})) + ("google_spend_
                                                                    "google_spend_amount")
 
 
-class GoogleLoadError(ValueError):
-    """The crawl folder or file cannot be loaded; the message names it and says what to do."""
+class GoogleLoadError(BulkLoadError):
+    """Google's bundle: a crawl folder or file that cannot be loaded."""
 
 
 @dataclass
-class GoogleLoadResult:
-    snapshot_id: int
+class GoogleLoadResult(BulkLoadResult):
     source: str = SOURCE
-    status: str = "complete"
-    error: str | None = None
-    skipped: bool = False  # the same manifest was already loaded into this snapshot
     rows: dict[str, int] = field(default_factory=dict)  # file kind -> raw rows
     observations: int = 0
     amounts: int = 0
@@ -50,18 +47,12 @@ class GoogleLoadResult:
         return sum(self.rows.values())
 
     @property
-    def already_loaded(self) -> bool:  # the name warehouse.load.LoadResult uses
-        return self.skipped
-
-    @property
     def message(self) -> str:
         return self.summary()
 
     def summary(self) -> str:
-        if self.skipped:
-            return f"{self.source}: already loaded into snapshot {self.snapshot_id}; nothing changed"
-        if self.status != "complete":
-            return f"{self.source}: {self.status}: {self.error}"
+        if unloaded := self.unloaded_message():
+            return unloaded
         kinds = ", ".join(f"{kind} {count}" for kind, count in sorted(self.rows.items()))
         text = f"{self.source}: {self.items_loaded} rows ({kinds}); {self.observations} spend observations"
         if self.unparsed_labels:
@@ -97,9 +88,7 @@ def load_google_file(con, snapshot_id: int, path: Path, *, source: str = SOURCE,
         "fetched_at": fetched_at or dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).isoformat(),
         "file_sha256": sha256 or bundle.file_sha256(path),
     }
-    if transaction:
-        con.execute("BEGIN TRANSACTION")
-    try:
+    with one_transaction(con, own=transaction):
         _delete(con, snapshot_id, source)
         loaded_at = dt.datetime.now(dt.UTC).isoformat()
         with bundle.member_files(path, work_dir) as members:
@@ -121,12 +110,6 @@ def load_google_file(con, snapshot_id: int, path: Path, *, source: str = SOURCE,
         result.observations, result.amounts = fetch_one(
             con, "SELECT (SELECT count(*) FROM google_spend_observation WHERE snapshot_id = $1 AND source = $2), "
             "(SELECT count(*) FROM google_spend_amount WHERE snapshot_id = $1 AND source = $2)", [snapshot_id, source])
-        if transaction:
-            con.execute("COMMIT")
-    except Exception:
-        if transaction:
-            con.execute("ROLLBACK")
-        raise
     return result
 
 
@@ -281,8 +264,7 @@ def load_google_crawl(con, snapshot_id: int, crawl_dir: Path, *, work_dir: Path 
         return GoogleLoadResult(held, manifest.source, skipped=True)
     require_running(con, snapshot_id)
     entry = bundle_file_entry(manifest) if manifest.status == "complete" else None
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with one_transaction(con):
         if entry is None:
             _delete(con, snapshot_id, manifest.source)
             result = GoogleLoadResult(snapshot_id, manifest.source, status="failed",
@@ -296,8 +278,4 @@ def load_google_crawl(con, snapshot_id: int, crawl_dir: Path, *, work_dir: Path 
                                items_loaded=result.items_loaded,
                                counts={**{f"rows_{kind}": n for kind, n in result.rows.items()},
                                        "observations": result.observations})
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return result

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from spiders.parsers import meta_report as report
-from warehouse.bulk_guard import checked_bulk_files, failed_crawl_error, record_snapshot_source, require_running, \
-    snapshot_holding
+from warehouse.bulk_guard import (checked_bulk_files, failed_crawl_error, one_transaction, record_snapshot_source,
+                                  require_running, snapshot_holding)
 from warehouse.crawl_folder import read_manifest
 from warehouse.db import fetch_one
 from warehouse.load_meta_report import SOURCE, MetaReportResult, _load_file
@@ -61,18 +61,13 @@ def load_meta_report_crawl(con, snapshot_id: int, crawl_dir: Path, *,
     else:
         files = result.files = MetaReportResult(snapshot_id)
         for entry in entries:
-            con.execute("BEGIN TRANSACTION")
             try:
-                _load_file(con, snapshot_id, entry["path"], entry["sha256"], manifest.crawl_id, files,
-                           source_url=entry.get("source_url"))
-                con.execute("COMMIT")
+                with one_transaction(con):  # one file refused leaves the others loaded
+                    _load_file(con, snapshot_id, entry["path"], entry["sha256"], manifest.crawl_id, files,
+                               source_url=entry.get("source_url"))
                 files.loaded_files.append(entry["path"].name)
             except report.MetaReportFileError as error:
-                con.execute("ROLLBACK")
                 files.failed_files[entry["path"].name] = str(error)
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
         errors = [e for e in [manifest.error, *files.failed_files.values()] if e]
         result.error = "; ".join(errors) or None
         result.items_loaded = fetch_one(con, "SELECT count(*) FROM raw_meta_ad_report WHERE snapshot_id = ? AND "

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from spiders.manifest import file_sha256
 from spiders.parsers.sellers_json import file_chunks, read_sellers_json
-from warehouse.bulk_guard import record_snapshot_source, require_running, snapshot_holding
+from warehouse.bulk_guard import one_transaction, record_snapshot_source, require_running, snapshot_holding
 from warehouse.crawl_folder import CrawlFolderError, CrawlManifest, read_manifest
 
 SOURCE = "sellers_json"
@@ -142,8 +142,7 @@ def _write(con, snapshot_id: int, manifest: CrawlManifest, result: SellersJsonLo
            sellers_path: Path) -> None:
     loaded_at = dt.datetime.now(dt.UTC)
     provenance = {"snapshot_id": snapshot_id, "source": SOURCE, "crawl_id": manifest.crawl_id, "loaded_at": loaded_at}
-    con.begin()
-    try:
+    with one_transaction(con):
         for table in TABLES:
             con.execute(f"DELETE FROM {table} WHERE snapshot_id = ? AND source = ?", [snapshot_id, SOURCE])
         if files_path.stat().st_size:
@@ -163,7 +162,3 @@ def _write(con, snapshot_id: int, manifest: CrawlManifest, result: SellersJsonLo
         record_snapshot_source(con, snapshot_id, manifest, status=result.status, error=manifest.error,
                                items_loaded=result.sellers,
                                counts={"sellers": result.sellers, "files_with_errors": result.files_with_errors})
-        con.commit()
-    except BaseException:
-        con.rollback()
-        raise

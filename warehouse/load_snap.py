@@ -17,8 +17,8 @@ from pathlib import Path
 
 from analysis.countries import country_code
 from spiders.parsers import snap_political as snap
-from warehouse.bulk_guard import checked_bulk_files, failed_crawl_error, record_snapshot_source, require_running, \
-    snapshot_holding
+from warehouse.bulk_guard import (BulkLoadError, BulkLoadResult, checked_bulk_files, failed_crawl_error,
+                                  one_transaction, record_snapshot_source, require_running, snapshot_holding)
 from warehouse.core import delete_core
 from warehouse.crawl_folder import read_manifest
 from warehouse.db import fetch_one
@@ -26,25 +26,17 @@ from warehouse.db import fetch_one
 SOURCE = snap.SOURCE
 
 
-class SnapLoadError(ValueError):
-    """The crawl folder or file cannot be loaded; the message names it and says what to do."""
+class SnapLoadError(BulkLoadError):
+    """Snap's political ads files: a crawl folder or file that cannot be loaded."""
 
 
 @dataclass
-class SnapLoadResult:
-    snapshot_id: int
+class SnapLoadResult(BulkLoadResult):
     source: str = SOURCE
-    status: str = "complete"
-    error: str | None = None
-    skipped: bool = False
     rows: int = 0
     ads: int = 0
     unparsed_amounts: int = 0  # rows whose spend or impressions is not a number (kept as text)
     unknown_countries: tuple[str, ...] = ()
-
-    @property
-    def already_loaded(self) -> bool:
-        return self.skipped
 
     @property
     def items_loaded(self) -> int:
@@ -52,10 +44,8 @@ class SnapLoadResult:
 
     @property
     def message(self) -> str:
-        if self.skipped:
-            return f"{self.source}: already loaded into snapshot {self.snapshot_id}; nothing changed"
-        if self.status != "complete":
-            return f"{self.source}: {self.status}: {self.error}"
+        if unloaded := self.unloaded_message():
+            return unloaded
         text = f"{self.source}: {self.rows} rows, {self.ads} ads"
         if self.unparsed_amounts:
             text += f"; {self.unparsed_amounts} rows with a spend or impressions that is not a number (kept as text)"
@@ -82,9 +72,7 @@ def load_snap_files(con, snapshot_id: int, files: list[dict], *, source: str = S
     """Replace (snapshot_id, source)'s Snap rows with those of the files: [{"path", "source_url", "fetched_at",
     "sha256"}], one per year."""
     result = SnapLoadResult(snapshot_id, source)
-    if transaction:
-        con.execute("BEGIN TRANSACTION")
-    try:
+    with one_transaction(con, own=transaction):
         _delete(con, snapshot_id, source)
         for entry in files:
             _insert_file(con, snapshot_id, source, crawl_id, entry)
@@ -107,12 +95,6 @@ def load_snap_files(con, snapshot_id: int, files: list[dict], *, source: str = S
             "WHERE snapshot_id = ? AND source = ?", [snapshot_id, source])
         result.ads = fetch_one(con, "SELECT count(*) FROM core_ad WHERE snapshot_id = ? AND source = ?",
                                [snapshot_id, source])[0]
-        if transaction:
-            con.execute("COMMIT")
-    except Exception:
-        if transaction:
-            con.execute("ROLLBACK")
-        raise
     return result
 
 
@@ -175,8 +157,7 @@ def load_snap_crawl(con, snapshot_id: int, crawl_dir: Path, *, accept_unfinished
         return SnapLoadResult(held, manifest.source, skipped=True)
     require_running(con, snapshot_id)
     entries = checked_bulk_files(manifest, error=SnapLoadError) if manifest.status == "complete" else []
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with one_transaction(con):
         if not entries:
             _delete(con, snapshot_id, manifest.source)
             result = SnapLoadResult(snapshot_id, manifest.source, status="failed",
@@ -192,8 +173,4 @@ def load_snap_crawl(con, snapshot_id: int, crawl_dir: Path, *, accept_unfinished
                                error=result.error or manifest.error, items_loaded=result.rows,
                                counts={"rows": result.rows, "ads": result.ads,
                                        "unparsed_amounts": result.unparsed_amounts})
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return result
