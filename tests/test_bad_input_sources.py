@@ -90,18 +90,23 @@ def test_meta_report_html_zip_and_changed_header_fail_the_source_others_kept(tmp
 
 # ---- snap_political: the yearly zips
 
-@needs_realdata
-@pytest.mark.slow
-def test_snap_html_instead_of_a_year_recorded_other_year_and_source_kept(tmp_path):
-    store = ObjectStore({"/political/2018/PoliticalAds.zip": (HTML, "text/html; charset=UTF-8"),
-                         "/political/2019/PoliticalAds.zip": (zipped(written_2019()), "application/zip")})
-    thread = threading.Thread(target=store.serve_forever, daemon=True)
-    thread.start()
+
+def crawl_snap_from(files: dict[str, tuple[bytes, str]], tmp_path: Path) -> None:
+    """Crawl snap_political into ``tmp_path / "snap"`` from a local object store serving ``files``."""
+    store = ObjectStore(files)
+    threading.Thread(target=store.serve_forever, daemon=True).start()
     try:
         snap_crawl(store, tmp_path / "snap", tmp_path / "bulk-store")
     finally:
         store.shutdown()
         store.server_close()
+
+
+@needs_realdata
+@pytest.mark.slow
+def test_snap_html_instead_of_a_year_recorded_other_year_and_source_kept(tmp_path):
+    crawl_snap_from({"/political/2018/PoliticalAds.zip": (HTML, "text/html; charset=UTF-8"),
+                     "/political/2019/PoliticalAds.zip": (zipped(written_2019()), "application/zip")}, tmp_path)
     db_path = tmp_path / "w.duckdb"
     sources = load_snapshot(db_path, [tmp_path / "snap", good_meta_crawl(tmp_path)])
     status, error, items = sources["snap_political"]
@@ -115,14 +120,7 @@ def test_snap_html_instead_of_a_year_recorded_other_year_and_source_kept(tmp_pat
 @pytest.mark.slow
 def test_snap_every_year_an_html_page_fails_the_source(tmp_path):
     page = (HTML, "text/html; charset=UTF-8")
-    store = ObjectStore({"/political/2018/PoliticalAds.zip": page, "/political/2019/PoliticalAds.zip": page})
-    thread = threading.Thread(target=store.serve_forever, daemon=True)
-    thread.start()
-    try:
-        snap_crawl(store, tmp_path / "snap", tmp_path / "bulk-store")
-    finally:
-        store.shutdown()
-        store.server_close()
+    crawl_snap_from({"/political/2018/PoliticalAds.zip": page, "/political/2019/PoliticalAds.zip": page}, tmp_path)
     sources = load_snapshot(tmp_path / "w.duckdb", [tmp_path / "snap", good_meta_crawl(tmp_path)])
     status, error, items = sources["snap_political"]
     assert (status, items) == ("failed", 0)
