@@ -98,13 +98,19 @@ class MultiFileBulkSpider(BulkFileSpider):
         self.file_entry = self.stop_reason = self.stop_message = None
         self.key = None
 
-    async def _next_request(self):
-        """Close the current file and return the HEAD request of the next one (None when all are done)."""
+    def _take_next(self) -> bool:
+        """Close the current file and make the next one current; False when all are done."""
         if self.key is not None:
             self._close_current()
         if not self.pending:
-            return None
+            return False
         self.key = self.pending.pop(0)
+        return True
+
+    async def _next_request(self):
+        """Close the current file and return the HEAD request of the next one (None when all are done)."""
+        if not self._take_next():
+            return None
         self.url = self.url_for(self.key)
         self.shown_url = self.redactor.redact_url(self.url)
         self.store = self.store_root / self.key

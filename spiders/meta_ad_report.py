@@ -133,11 +133,8 @@ class MetaAdReportSpider(MultiFileBulkSpider):
 
     async def _next_request(self):
         """Close the current report and return the query of the next one (None when all are done)."""
-        if self.key is not None:
-            self._close_current()
-        if not self.pending:
+        if not self._take_next():
             return None
-        self.key = self.pending.pop(0)
         self.file_name, self.known = type(self).file_name, None
         self.url = self.query_url
         self.shown_url = self.redactor.redact_url(self.query_url)
