@@ -60,9 +60,7 @@ def _begin(con, as_of: dt.date) -> int:
 
 def _load_complete_publish(con, snapshot_id: int, crawl_dirs: list[Path], imports=()) -> None:
     """Load each crawl folder, run each import (``import(con, snapshot_id)`` returning a load result, e.g.
-    Meta report files), resolve its advertisers across platforms (entities: a rerun after a failure here
-    resolves again), complete the snapshot and publish it. Closes ``con``."""
-    from analysis.entities import resolve
+    Meta report files), then ``complete_and_publish``. Closes ``con``."""
     from analysis.fx import install_fx_rule
     from warehouse import load, snapshots
 
@@ -76,7 +74,6 @@ def _load_complete_publish(con, snapshot_id: int, crawl_dirs: list[Path], import
             progress("nothing new to load: the warehouse is unchanged")
             con.close()
             return
-        progress(resolve(con, snapshot_id).message)
     except BaseException:
         con.close()
         raise
@@ -84,10 +81,14 @@ def _load_complete_publish(con, snapshot_id: int, crawl_dirs: list[Path], import
 
 
 def complete_and_publish(con, snapshot_id: int) -> None:
-    """Complete the snapshot and publish it. Closes ``con``."""
+    """Resolve the snapshot's advertisers across platforms (entities: a rerun after a failure here resolves
+    again), complete the snapshot and publish it. Every path that completes a snapshot (snapshot, load, the
+    imports) comes here. Closes ``con``."""
+    from analysis.entities import resolve
     from warehouse import publish, snapshots
 
     try:
+        progress(resolve(con, snapshot_id).message)
         snapshots.complete(con, snapshot_id)
     except BaseException:
         con.close()

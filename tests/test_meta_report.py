@@ -134,6 +134,8 @@ def test_import_twice_changes_nothing(tmp_path, capsys):
     con = db.connect(warehouse_file)
     try:
         assert con.execute("SELECT count(*) FROM snapshot").fetchone() == (1,)
+        # the import completes its snapshot as adtrail snapshot does: the report's advertisers are entities
+        assert con.execute("SELECT count(*) FROM entity_identifier WHERE snapshot_id = 1").fetchone()[0] > 0
     finally:
         con.close()
 
