@@ -29,7 +29,7 @@ import base64
 import datetime as dt
 import hashlib
 import json
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import urlencode, urlsplit
 
 from scrapy.exceptions import IgnoreRequest
 

@@ -30,7 +30,7 @@ from analysis.entities import resolve
 from analysis.fx import install_fx_rule
 from demo.youtube_pages import DemoVideo, watch_page
 from spiders.parsers import ads_txt, youtube
-from tests.crawl_factory import iso, meta_ad_item, scope_hash, write_crawl
+from tests.crawl_factory import iso, scope_hash, write_crawl
 from tests.test_app_seed import SEED_ADS, SeedAd, _item, write_google_crawl, write_rates
 from warehouse import db, entities as entity_store, fx, load, load_google, publish, snapshots
 from warehouse.load_meta_report import import_meta_report
