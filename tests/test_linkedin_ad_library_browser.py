@@ -71,6 +71,9 @@ class LateLinkedIn(LocalServer):
         class Handler(QuietHandler):
             def do_GET(self):
                 path = urlsplit(self.path).path
+                if path == "/favicon.ico":  # Chromium may ask for it on its own; the spider never does
+                    self.reply(404, b"", {"Content-Type": "text/plain"})
+                    return
                 name = "search" if path == "/ad-library/search" else path.rsplit("/", 1)[1]
                 server.requests[name] += 1
                 if name == HANGS:
