@@ -1,4 +1,4 @@
-"""The three clients of the ads.txt benchmark, each run as ``python -m bench.ads_txt_clients VARIANT ...`` in
+"""The four clients of the ads.txt benchmark, each run as ``python -m bench.ads_txt_clients VARIANT ...`` in
 its own process by bench/ads_txt_crawl.py. Every client reads each site's robots.txt first and fetches
 ``/ads.txt`` only where it allows; all speak plain HTTP to the one local server, naming the site in the Host
 header (the spider through a resolver that maps every host to 127.0.0.1).
@@ -7,6 +7,9 @@ header (the spider through a resolver that maps every host to 127.0.0.1).
   need), ``urllib.robotparser`` for robots.txt, records counted by a minimal line split.
 - ``asyncio``: the same work with asyncio streams and a small raw HTTP/1.1 client, at most ``--concurrency``
   sites at once (one keep-alive connection per site for its two requests).
+- ``scrapy``: a plain Scrapy spider doing the same (bench/ads_txt_plain_scrapy.py), with Scrapy's defaults and
+  the throughput settings the bench gives adtrail; with ``{"processes": K}``, K of them at once, each in its
+  own process on every K-th site.
 - ``adtrail``: the real spider, ``spiders.run.main(["ads_txt", "--out", ..., "--scope-json", ..., "--set",
   ...])`` in this process (the scope of 10,000 domains is longer than one command-line argument may be, so
   it is read from a file here and passed in-process to the same entry point ``adtrail`` starts).
@@ -124,8 +127,16 @@ def main(argv: list[str] | None = None) -> int:
         result = sequential(hosts, int(port))
     elif variant == "asyncio":
         result = asyncio.run(_asyncio_crawl(hosts, int(port), int(options.get("concurrency", 256))))
+    elif variant == "scrapy" and int(options.get("processes", 1)) > 1:
+        from bench.ads_txt_plain_scrapy import crawl_in_processes
+
+        result = crawl_in_processes(hosts, int(port), options["settings"], int(options["processes"]), _tally())
+    elif variant == "scrapy":
+        from bench.ads_txt_plain_scrapy import crawl
+
+        result = crawl(hosts, int(port), options["settings"], _tally())
     else:
-        raise SystemExit(f"unknown variant {variant!r}: sequential, asyncio or adtrail")
+        raise SystemExit(f"unknown variant {variant!r}: sequential, asyncio, scrapy or adtrail")
     print(json.dumps(result))
     return 0
 

@@ -10,6 +10,11 @@ ads.txt and skip the sites whose robots.txt disallows it (the server's counts pr
   over half an hour, so it crawls an evenly spread sample (``--sequential-sample``, default 300) and its
   rate, in sites per second, stands for it (the per-site work is the same whatever the count);
 - asyncio: asyncio streams, at most ``--concurrency`` (default 256) sites at once, all N sites;
+- scrapy: a plain Scrapy spider doing the same (bench/ads_txt_plain_scrapy.py: Scrapy's defaults, its
+  robots.txt middleware, one request at a time per host, AutoThrottle, the settings below; no parser, items
+  or archive), all N sites: what Scrapy itself costs, against which adtrail's own cost is measured; and
+  ``scrapy xK``, K such spiders at once (default: one per CPU), each in its own process on every K-th site,
+  the ceiling of a crawl split across processes on this machine;
 - adtrail: the real spider (``spiders.run``: robots.txt obeyed, one request at a time per host, AutoThrottle
   on, items, WARC archive and manifest written), all N sites, with the throughput settings in ``ADTRAIL_SETTINGS``.
 
@@ -54,12 +59,12 @@ def _env() -> dict:
     return env
 
 
-def run_child(variant: str, argv: list[str], work: Path) -> dict:
+def run_child(variant: str, argv: list[str], work: Path, client: str | None = None) -> dict:
     """``python -m bench.ads_txt_clients argv…`` in its own process: wall, CPU (wait4), peak RSS, its stdout."""
-    log = work / f"{variant}.log"
+    log = work / f"{variant.replace(' ', '-')}.log"
     with open(log, "wb") as stderr, tempfile.TemporaryFile() as stdout:
         started = time.perf_counter()
-        child = subprocess.Popen([sys.executable, "-m", "bench.ads_txt_clients", variant, *argv], cwd=work,
+        child = subprocess.Popen([sys.executable, "-m", "bench.ads_txt_clients", client or variant, *argv], cwd=work,
                                  env=_env(), stdout=stdout, stderr=stderr)
         _, status, usage = os.wait4(child.pid, 0)  # the rusage of this child alone
         seconds = time.perf_counter() - started
@@ -116,12 +121,15 @@ def check(variant: str, result: dict, stats: dict, want: dict) -> None:
 
 
 def benchmark(domains: int, *, sample: int, delay: float, concurrency: int, work: Path,
-              settings: dict[str, str], keep: bool = False) -> dict:
+              settings: dict[str, str], keep: bool = False, scrapy_processes: int | None = None) -> dict:
     work.mkdir(parents=True, exist_ok=True)
     run_dir = Path(tempfile.mkdtemp(prefix="ads-txt-", dir=work))
     step = max(1, domains // max(1, sample))
     samples = {"sequential": list(range(0, domains, step))[:sample], "asyncio": list(range(domains)),
-               "adtrail": list(range(domains))}
+               "scrapy": list(range(domains)), "adtrail": list(range(domains))}
+    processes = scrapy_processes or os.cpu_count() or 1
+    if processes > 1:  # the plain spider split across processes: a split crawl's ceiling on these cores
+        samples[f"scrapy x{processes}"] = list(range(domains))
     server = subprocess.Popen([sys.executable, "-m", "bench.ads_txt_site", "--domains", str(domains),
                                "--delay", str(delay)], env=_env(), stdout=subprocess.PIPE)
     report = {"domains": domains, "delay_seconds": delay, "cpus": os.cpu_count(), "concurrency": concurrency,
@@ -131,15 +139,18 @@ def benchmark(domains: int, *, sample: int, delay: float, concurrency: int, work
         adtrail_settings = {"TWISTED_DNS_RESOLVER": "demo.site_server.LoopbackResolver",
                             "ADS_TXT_URL_TEMPLATE": "http://{host}:{port}/{file}",
                             "ADS_TXT_PORTS": json.dumps({"http": port, "https": port}), **settings}
-        for variant in ("sequential", "asyncio", "adtrail"):
+        for variant in samples:
             indices = samples[variant]
-            hosts_file = run_dir / f"{variant}-hosts.txt"
+            client = variant.split(" ")[0]
+            hosts_file = run_dir / f"{client}-hosts.txt"
             hosts_file.write_text("\n".join(site.domain(i) for i in indices) + "\n", encoding="utf-8")
             options = {"concurrency": concurrency}
-            if variant == "adtrail":
+            if client == "adtrail":
                 options = {"out": str(run_dir / "crawl"), "settings": adtrail_settings}
+            elif client == "scrapy":
+                options = {"settings": adtrail_settings, "processes": processes if variant != "scrapy" else 1}
             server_stats(port)  # reset the counts
-            child = run_child(variant, [str(hosts_file), str(port), json.dumps(options)], run_dir)
+            child = run_child(variant, [str(hosts_file), str(port), json.dumps(options)], run_dir, client)
             stats = server_stats(port)
             result = adtrail_result(run_dir / "crawl") if variant == "adtrail" else json.loads(child.pop("output"))
             child.pop("output", None)
@@ -157,6 +168,10 @@ def benchmark(domains: int, *, sample: int, delay: float, concurrency: int, work
     rates = {name: run["sites_per_second"] for name, run in report["runs"].items()}
     report["vs_sequential"] = round(rates["adtrail"] / rates["sequential"], 2)
     report["vs_asyncio"] = round(rates["adtrail"] / rates["asyncio"], 3)
+    report["vs_plain_scrapy"] = round(rates["adtrail"] / rates["scrapy"], 2)
+    report["plain_scrapy_vs_asyncio"] = round(rates["scrapy"] / rates["asyncio"], 3)
+    split = rates.get(f"scrapy x{processes}")
+    report["split_scrapy_vs_asyncio"] = round(split / rates["asyncio"], 3) if split else None
     return report
 
 
@@ -183,7 +198,14 @@ def format_report(report: dict) -> str:
               f"adtrail vs sequential: {report['vs_sequential']:.1f}x sites/s (target >= {TARGET_VS_SEQUENTIAL:.0f}x: "
               f"{'met' if report['vs_sequential'] >= TARGET_VS_SEQUENTIAL else 'MISSED'})",
               f"adtrail vs asyncio: {report['vs_asyncio']:.2f}x sites/s (target >= {TARGET_VS_ASYNCIO}x: "
-              f"{'met' if report['vs_asyncio'] >= TARGET_VS_ASYNCIO else 'MISSED'})"]
+              f"{'met' if report['vs_asyncio'] >= TARGET_VS_ASYNCIO else 'MISSED'})",
+              f"adtrail vs a plain Scrapy spider (Scrapy's defaults, no parser, items or archive): "
+              f"{report['vs_plain_scrapy']:.2f}x sites/s; that spider vs asyncio: "
+              f"{report['plain_scrapy_vs_asyncio']:.2f}x"]
+    if report["split_scrapy_vs_asyncio"] is not None:
+        lines.append(f"{report['cpus']} plain Scrapy spiders at once, each in its own process on its share of the "
+                     f"sites, vs asyncio: {report['split_scrapy_vs_asyncio']:.2f}x (the most a crawl split across "
+                     f"processes could reach on these {report['cpus']} CPUs)")
     return "\n".join(lines)
 
 
@@ -193,6 +215,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sequential-sample", type=int, default=300, help="sites the sequential crawler does")
     parser.add_argument("--delay", type=float, default=0.1, help="server delay before every answer, seconds")
     parser.add_argument("--concurrency", type=int, default=256, help="asyncio client: sites at once")
+    parser.add_argument("--scrapy-processes", type=int, help="plain Scrapy spiders in the split run (default: "
+                        "the number of CPUs; 1 skips that run)")
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                         help="another adtrail setting for the spider (repeatable; added to the bench's own)")
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "adtrail-bench-ads-txt")
@@ -202,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = dict(ADTRAIL_SETTINGS)
     settings.update(item.split("=", 1) for item in args.set)
     report = benchmark(args.domains, sample=args.sequential_sample, delay=args.delay, concurrency=args.concurrency,
-                       work=args.work, settings=settings, keep=args.keep)
+                       work=args.work, settings=settings, keep=args.keep, scrapy_processes=args.scrapy_processes)
     print(format_report(report))
     if args.json:
         args.json.write_text(json.dumps(report, indent=2), encoding="utf-8")

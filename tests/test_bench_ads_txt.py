@@ -1,6 +1,6 @@
 """The ads.txt crawl benchmark at small scale: the generated sites are real ads.txt and robots.txt files that
-adtrail's parser and the baselines read alike, and the runner's three clients (the real spider, the
-sequential crawler, the asyncio client) each fetch every allowed file, honour robots.txt, and report their
+adtrail's parser and the baselines read alike, and the runner's four clients (the real spider, the
+sequential crawler, the asyncio client, the plainest Scrapy spider) each fetch every allowed file, honour robots.txt, and report their
 peak memory from the operating system. No timing or throughput ratio is asserted (a busy machine must not
 fail the tests)."""
 
@@ -34,13 +34,13 @@ def test_robots_txt_disallows_ads_txt_on_some_sites_only():
     assert verdicts == {0: True, 1: True, site.DISALLOW_EVERY // 2: False}
 
 
-def test_runner_crawls_with_all_three_clients_and_checks_them(tmp_path):
+def test_runner_crawls_with_every_client_and_checks_them(tmp_path):
     report = bench.benchmark(60, sample=12, delay=0.1, concurrency=16, work=tmp_path,
-                             settings=dict(bench.ADTRAIL_SETTINGS))
+                             settings=dict(bench.ADTRAIL_SETTINGS), scrapy_processes=2)
     want = bench.expected(list(range(60)))
     assert want["disallowed"] == 1 and want["fetched"] == 59
     runs = report["runs"]
-    for name in ("asyncio", "adtrail"):
+    for name in ("asyncio", "scrapy", "scrapy x2", "adtrail"):
         assert {key: runs[name][key] for key in want} == want
     assert runs["sequential"]["sites"] == 12 and runs["sequential"]["errors"] == 0
     assert runs["adtrail"]["status"] == "complete"
@@ -49,6 +49,8 @@ def test_runner_crawls_with_all_three_clients_and_checks_them(tmp_path):
     text = bench.format_report(report)
     assert "after a fixed 100 ms" in text and "sample of 12 sites" in text
     assert "ADTRAIL_FSYNC_EACH_PAGE=False" in text and "adtrail vs asyncio" in text
+    assert "adtrail vs a plain Scrapy spider" in text and report["vs_plain_scrapy"] > 0
+    assert "2 plain Scrapy spiders at once" in text and report["split_scrapy_vs_asyncio"] > 0
     assert not list(tmp_path.glob("ads-txt-*"))  # the crawl folder is removed unless --keep
 
 
