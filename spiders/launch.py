@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,8 +54,16 @@ def read_manifest(crawl_dir: Path) -> dict | None:
 def run_crawl(source: str, crawl_dir: Path, *, scope: dict, settings: dict[str, str],
               crawl_id: str | None = None, env: dict[str, str] | None = None) -> CrawlOutcome:
     """Run one crawl to its end; its progress lines pass through to our stderr."""
-    command = [sys.executable, "-m", "spiders.run", source, "--out", str(crawl_dir),
-               "--scope-json", json.dumps(scope)]
+    # The scope goes in a file: thousands of ads.txt domains are longer than one command-line argument may be.
+    with tempfile.TemporaryDirectory(prefix="adtrail-scope-") as folder:
+        scope_file = Path(folder) / "scope.json"
+        scope_file.write_text(json.dumps(scope), encoding="utf-8")
+        return _run_child(source, crawl_dir, scope_file, settings, crawl_id, env)
+
+
+def _run_child(source: str, crawl_dir: Path, scope_file: Path, settings: dict[str, str], crawl_id: str | None,
+               env: dict[str, str] | None) -> CrawlOutcome:
+    command = [sys.executable, "-m", "spiders.run", source, "--out", str(crawl_dir), "--scope-file", str(scope_file)]
     if crawl_id:
         command += ["--crawl-id", crawl_id]
     for name, value in settings.items():

@@ -1,13 +1,14 @@
 """Runs one crawl in this (child) process: ``python -m spiders.run SPIDER --out CRAWL_DIR ...``.
 
-    python -m spiders.run meta_ads_archive --out CRAWL_DIR [--crawl-id ID] [--scope-json JSON]
+    python -m spiders.run meta_ads_archive --out CRAWL_DIR [--crawl-id ID] [--scope-json JSON | --scope-file F]
                           [--set NAME=VALUE ...]
 
 Scrapy's reactor cannot restart inside one process, so ``adtrail`` starts each crawl as a child process
 (spiders/launch.py) with this module. The crawl folder is created if needed; a folder that already holds
 a crawl of the same source and scope is continued from its saved cursors. ``--scope-json`` is the spider's
 scope (for meta_ads_archive: countries, ad_type, ad_active_status, delivery_date_min/max, search_terms,
-search_page_ids); ``--set`` overrides a setting of spiders/settings.py (e.g. ``META_PAGE_LIMIT=100``).
+search_page_ids), or ``--scope-file`` a file holding it (a scope of thousands of ads.txt domains is longer
+than one command-line argument may be; spiders/launch.py always passes a file); ``--set`` overrides a setting of spiders/settings.py (e.g. ``META_PAGE_LIMIT=100``).
 
 Progress lines (pages, items) go to stderr; the log goes to CRAWL_DIR/crawl.log; both are redacted.
 Exit codes: 0 the manifest says complete; 3 the crawl stopped with an error (printed to stderr, saying
@@ -41,7 +42,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("spider", help="spider name, e.g. meta_ads_archive")
     parser.add_argument("--out", required=True, help="crawl folder (created; continued when it holds this crawl)")
     parser.add_argument("--crawl-id", help="id of the crawl (default: the folder's, or a new one)")
-    parser.add_argument("--scope-json", default="{}", help="the spider's scope as a JSON object")
+    scope = parser.add_mutually_exclusive_group()
+    scope.add_argument("--scope-json", default="{}", help="the spider's scope as a JSON object")
+    scope.add_argument("--scope-file", type=Path, help="a file holding the spider's scope as a JSON object")
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", dest="overrides",
                         help="override a Scrapy or adtrail setting (repeatable)")
     return parser.parse_args(argv)
@@ -100,12 +103,19 @@ def run(args: argparse.Namespace, redactor) -> int:
         spider_class = SpiderLoader.from_settings(settings).load(args.spider)
     except KeyError:
         raise Stopped(f"unknown spider {args.spider!r}; `scrapy list` names the spiders") from None
+    option, text = "--scope-json", args.scope_json
+    if args.scope_file is not None:
+        option = f"--scope-file {args.scope_file}"
+        try:
+            text = args.scope_file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise Stopped(f"{option} cannot be read ({error}); give a UTF-8 file holding a JSON object") from None
     try:
-        raw_scope = json.loads(args.scope_json)
+        raw_scope = json.loads(text)
     except json.JSONDecodeError as error:
-        raise Stopped(f"--scope-json is not valid JSON ({error}); give a JSON object") from None
+        raise Stopped(f"{option} is not valid JSON ({error}); give a JSON object") from None
     if not isinstance(raw_scope, dict):
-        raise Stopped("--scope-json must be a JSON object, e.g. '{\"countries\": [\"BR\"]}'")
+        raise Stopped(f"{option} must hold a JSON object, e.g. '{{\"countries\": [\"BR\"]}}'")
     try:
         scope = spider_class.normalise_scope(raw_scope)
     except ScopeError as error:
