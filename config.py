@@ -24,6 +24,7 @@ DEFAULTS: dict = {
         "backoff_base_seconds": 30.0,
         "backoff_max_seconds": 900.0,
         "max_wait_seconds": 3600.0,  # a platform asking for a longer wait stops the crawl instead
+        "processes": 1,  # a crawl of many sites (ads_txt) split across this many processes; 0: one per CPU
     },
     "sources": {
         "meta_ads_archive": {
@@ -181,6 +182,7 @@ CRAWL_SETTING_NAMES = {
     "backoff_base_seconds": "ADTRAIL_BACKOFF_BASE_SECONDS",
     "backoff_max_seconds": "ADTRAIL_BACKOFF_MAX_SECONDS",
     "max_wait_seconds": "ADTRAIL_MAX_WAIT_SECONDS",
+    "processes": "ADTRAIL_CRAWL_PROCESSES",
 }
 # Crawls that read the warehouse's published copy (google_ads_transparency: the bundle's advertisers).
 WAREHOUSE_READERS = ("google_ads_transparency",)

@@ -92,14 +92,19 @@ def expected(indices: list[int]) -> dict:
 def adtrail_result(crawl_dir: Path) -> dict:
     """What the spider left in its crawl folder, in the baselines' terms."""
     manifest = json.loads((crawl_dir / "manifest.json").read_text(encoding="utf-8"))
-    rows = {entry["item_kind"]: entry["rows"] for entry in manifest["files"] if entry["kind"] == "items"}
+    rows: dict[str, int] = {}
+    for entry in manifest["files"]:
+        if entry["kind"] == "items":
+            rows[entry["item_kind"]] = rows.get(entry["item_kind"], 0) + entry["rows"]
     statuses: dict[str, int] = {}
     robots_errors = 0
-    with open(crawl_dir / "items.jsonl", encoding="utf-8") as fetches:
-        for line in fetches:
-            fetch = json.loads(line)
-            statuses[fetch["status"]] = statuses.get(fetch["status"], 0) + 1
-            robots_errors += fetch["status"] == "error" and "robots.txt" in (fetch["error"] or "")
+    fetch_files = [entry["path"] for entry in manifest["files"] if entry.get("item_kind") == "ads_txt_fetch"]
+    for path in fetch_files:  # items.jsonl, or one per part when the crawl is split across processes
+        with open(crawl_dir / path, encoding="utf-8") as fetches:
+            for line in fetches:
+                fetch = json.loads(line)
+                statuses[fetch["status"]] = statuses.get(fetch["status"], 0) + 1
+                robots_errors += fetch["status"] == "error" and "robots.txt" in (fetch["error"] or "")
     crawl_seconds = (dt.datetime.fromisoformat(manifest["finished_at"])
                      - dt.datetime.fromisoformat(manifest["started_at"])).total_seconds()
     return {"sites": sum(statuses.values()), "fetched": statuses.get("found", 0), "disallowed": robots_errors,

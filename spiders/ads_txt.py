@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import zlib
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
@@ -125,6 +126,17 @@ class AdsTxtSpider(SiteFilesSpider):
     @classmethod
     def manifest_scope(cls, scope: dict, settings) -> dict:
         return dict(scope)
+
+    @classmethod
+    def split_scope(cls, scope: dict, parts: int) -> list[dict]:
+        """The scope in ``parts`` scopes for a crawl split across processes (spiders/split_crawl.py): each
+        domain and store URL in exactly one, chosen by a hash of its text, so the same one on every rerun; a
+        part that receives nothing is ``{}``."""
+        split = [{key: [] for key in SCOPE_KEYS} for _ in range(parts)]
+        for key in SCOPE_KEYS:
+            for value in scope[key]:
+                split[zlib.crc32(value.encode("utf-8")) % parts][key].append(value)
+        return [part if any(part.values()) else {} for part in split]
 
     # ---- targets and URLs
 

@@ -91,11 +91,10 @@ def _logging(folder, settings, redactor) -> None:
 
 
 def run(args: argparse.Namespace, redactor) -> int:
-    from scrapy.crawler import CrawlerProcess
     from scrapy.spiderloader import SpiderLoader
 
+    from spiders import split_crawl
     from spiders.base import ScopeError
-    from spiders.logging_redaction import install
     from spiders.manifest import CrawlFolder, CrawlFolderError, check_folder_fits, scope_hash
 
     settings = _settings(args.overrides)
@@ -128,8 +127,38 @@ def run(args: argparse.Namespace, redactor) -> int:
         raise Stopped(str(error)) from None
     crawl_id = args.crawl_id or (earlier or {}).get("crawl_id") or (
         f"{spider_class.name}-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}")
+    parts = split_crawl.processes_wanted(spider_class, settings)
+    try:
+        split_crawl.check_parts_fit(folder, parts)
+    except CrawlFolderError as error:
+        raise Stopped(str(error)) from None
 
     folder.root.mkdir(parents=True, exist_ok=True)
+    if parts > 1:
+        safe_scope = spider_class.manifest_scope(scope, settings)
+        manifest = split_crawl.run_split(spider_class=spider_class, scope=scope, safe_scope=safe_scope,
+                                         scope_sha256=scope_hash(safe_scope), crawl_id=crawl_id, folder=folder,
+                                         overrides=args.overrides, settings=settings, parts=parts)
+    else:
+        manifest = _run_here(spider_class, scope, settings, folder, crawl_id, redactor)
+    counts = manifest["counts"]
+    in_parts = f" ({parts} processes)" if parts > 1 else ""
+    if manifest["status"] == "complete":
+        sys.stderr.write(f"{spider_class.name}: complete: {counts['pages']} pages, {counts['items']} items "
+                         f"in {folder.root}{in_parts}\n")
+        return EXIT_COMPLETE
+    sys.stderr.write(redactor.redact_text(
+        f"{spider_class.name}: stopped ({manifest['finish_reason']}) after {counts['pages']} pages, "
+        f"{counts['items']} items{in_parts}: {manifest['error']}\n"))
+    return EXIT_STOPPED
+
+
+def _run_here(spider_class, scope: dict, settings, folder, crawl_id: str, redactor) -> dict:
+    """The crawl in this process; its final manifest."""
+    from scrapy.crawler import CrawlerProcess
+
+    from spiders.logging_redaction import install
+
     for name, value in (("ADTRAIL_CRAWL_DIR", str(folder.root)), ("ADTRAIL_CRAWL_ID", crawl_id),
                         ("HTTPCACHE_DIR", str(folder.httpcache)), ("JOBDIR", str(folder.jobdir)),
                         ("LOG_FILE", None), ("LOG_INSTALL_ROOT_HANDLER", False)):
@@ -143,15 +172,7 @@ def run(args: argparse.Namespace, redactor) -> int:
     manifest = folder.read_manifest()
     if manifest is None or manifest.get("status") == "running":
         raise RuntimeError(f"the crawl ended without writing its final manifest; see {folder.log}")
-    counts = manifest["counts"]
-    if manifest["status"] == "complete":
-        sys.stderr.write(f"{spider_class.name}: complete: {counts['pages']} pages, {counts['items']} items "
-                         f"in {folder.root}\n")
-        return EXIT_COMPLETE
-    sys.stderr.write(redactor.redact_text(
-        f"{spider_class.name}: stopped ({manifest['finish_reason']}) after {counts['pages']} pages, "
-        f"{counts['items']} items: {manifest['error']}\n"))
-    return EXIT_STOPPED
+    return manifest
 
 
 def main(argv: list[str] | None = None) -> int:

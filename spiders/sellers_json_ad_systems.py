@@ -45,26 +45,41 @@ class DeclaredAdSystems:
         return [system for system, _ in ordered[:limit]]
 
 
-def ads_txt_crawl_id(crawl_dir: Path) -> tuple[str | None, str | None]:
-    """(crawl_id, status) of the ads_txt crawl in ``crawl_dir``; (None, None) when there is none."""
+def _ads_txt_manifest(crawl_dir: Path) -> dict | None:
     try:
         manifest = json.loads((crawl_dir / "manifest.json").read_text(encoding="utf-8"))
     except (FileNotFoundError, NotADirectoryError, json.JSONDecodeError):
-        return None, None
+        return None
     if manifest.get("source") != "ads_txt":
         raise ValueError(f"{crawl_dir} holds a {manifest.get('source')} crawl, not ads_txt: point "
                          "SELLERS_JSON_ADS_TXT_CRAWL at an ads_txt crawl folder")
-    return manifest.get("crawl_id"), manifest.get("status")
+    return manifest
+
+
+def ads_txt_crawl_id(crawl_dir: Path) -> tuple[str | None, str | None]:
+    """(crawl_id, status) of the ads_txt crawl in ``crawl_dir``; (None, None) when there is none."""
+    manifest = _ads_txt_manifest(crawl_dir)
+    return (manifest.get("crawl_id"), manifest.get("status")) if manifest else (None, None)
+
+
+def _items_files(crawl_dir: Path, manifest: dict) -> list[Path]:
+    """The items files the manifest names (a crawl split across processes keeps them in ``parts/``) and those
+    beside it (a crawl still running may have written one its manifest does not name yet)."""
+    named = {crawl_dir / entry["path"] for entry in manifest.get("files") or []
+             if entry.get("kind") == "items" and isinstance(entry.get("path"), str)}
+    return sorted(named | set(crawl_dir.glob("items*.jsonl")))
 
 
 def declared_ad_systems(crawl_dir: Path) -> DeclaredAdSystems:
     """Read every ads.txt record of the crawl folder (streamed, a line at a time)."""
-    crawl_id, status = ads_txt_crawl_id(crawl_dir)
-    found = DeclaredAdSystems(crawl_dir, crawl_id, status)
-    if crawl_id is None:
+    manifest = _ads_txt_manifest(crawl_dir)
+    if manifest is None:
+        return DeclaredAdSystems(crawl_dir)
+    found = DeclaredAdSystems(crawl_dir, manifest.get("crawl_id"), manifest.get("status"))
+    if found.crawl_id is None:
         return found
     pairs: set[tuple[str, str]] = set()
-    for path in sorted(crawl_dir.glob("items*.jsonl")):
+    for path in _items_files(crawl_dir, manifest):
         with open(path, encoding="utf-8") as lines:
             for line in lines:
                 if f'"{RECORD_KIND}"' not in line:

@@ -113,6 +113,9 @@ ADTRAIL_BACKOFF_MAX_SECONDS = 900.0  # cap of that exponential wait
 ADTRAIL_MAX_WAIT_SECONDS = 3600.0
 ADTRAIL_CRAWL_DIR = None  # set by spiders.run
 ADTRAIL_CRAWL_ID = None  # set by spiders.run
+# A crawl of many sites (ads_txt) split across this many processes, one core each (spiders/split_crawl.py);
+# 0: one per CPU. Other spiders run in one process whatever it says.
+ADTRAIL_CRAWL_PROCESSES = 1
 
 META_ADS_ARCHIVE_URL = "https://graph.facebook.com/v23.0/ads_archive"
 META_PAGE_LIMIT = 250

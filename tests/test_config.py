@@ -19,7 +19,7 @@ def test_defaults_when_no_file(tmp_path, monkeypatch):
 def test_file_overrides_and_env_wins_for_db(tmp_path, monkeypatch):
     path = tmp_path / "adtrail.toml"
     path.write_text('[warehouse]\ndb = "w.duckdb"\n[sources.meta_ads_archive]\ncountries = ["KE"]\n'
-                    "page_limit = 50\n[crawl]\nbackoff_base_seconds = 1\n")
+                    "page_limit = 50\n[crawl]\nbackoff_base_seconds = 1\nprocesses = 0\n")
     monkeypatch.delenv("ADTRAIL_DB", raising=False)
     config = load_config(path)
     assert str(config.db_path) == "w.duckdb"
@@ -27,6 +27,7 @@ def test_file_overrides_and_env_wins_for_db(tmp_path, monkeypatch):
     settings = config.spider_settings("meta_ads_archive")
     assert settings["META_PAGE_LIMIT"] == "50"
     assert settings["ADTRAIL_BACKOFF_BASE_SECONDS"] == "1"
+    assert config.spider_settings("ads_txt")["ADTRAIL_CRAWL_PROCESSES"] == "0"  # one per CPU
     monkeypatch.setenv("ADTRAIL_DB", "other.duckdb")
     assert str(config.db_path) == "other.duckdb"
 
