@@ -16,7 +16,8 @@ ads.txt and skip the sites whose robots.txt disallows it (the server's counts pr
   ``scrapy xK``, K such spiders at once (default: one per CPU), each in its own process on every K-th site,
   the ceiling of a crawl split across processes on this machine;
 - adtrail: the real spider (``spiders.run``: robots.txt obeyed, one request at a time per host, AutoThrottle
-  on, items, WARC archive and manifest written), all N sites, with the throughput settings in ``ADTRAIL_SETTINGS``.
+  on, items, WARC archive and manifest written), all N sites, with the throughput settings in ``ADTRAIL_SETTINGS``;
+  and ``adtrail xK``, the same crawl split across K processes (``ADTRAIL_CRAWL_PROCESSES``, spiders/split_crawl.py).
 
 Wall time is measured around each child; CPU time and peak memory (``ru_maxrss``) come from ``os.wait4``.
 Every result is checked (sites, records, robots.txt honoured) before the table is printed. Targets:
@@ -126,15 +127,15 @@ def check(variant: str, result: dict, stats: dict, want: dict) -> None:
 
 
 def benchmark(domains: int, *, sample: int, delay: float, concurrency: int, work: Path,
-              settings: dict[str, str], keep: bool = False, scrapy_processes: int | None = None) -> dict:
+              settings: dict[str, str], keep: bool = False, processes: int | None = None) -> dict:
     work.mkdir(parents=True, exist_ok=True)
     run_dir = Path(tempfile.mkdtemp(prefix="ads-txt-", dir=work))
     step = max(1, domains // max(1, sample))
     samples = {"sequential": list(range(0, domains, step))[:sample], "asyncio": list(range(domains)),
                "scrapy": list(range(domains)), "adtrail": list(range(domains))}
-    processes = scrapy_processes or os.cpu_count() or 1
-    if processes > 1:  # the plain spider split across processes: a split crawl's ceiling on these cores
-        samples[f"scrapy x{processes}"] = list(range(domains))
+    processes = processes or os.cpu_count() or 1
+    if processes > 1:  # split across processes: the plain spider (a split crawl's ceiling here) and adtrail
+        samples[f"scrapy x{processes}"] = samples[f"adtrail x{processes}"] = list(range(domains))
     server = subprocess.Popen([sys.executable, "-m", "bench.ads_txt_site", "--domains", str(domains),
                                "--delay", str(delay)], env=_env(), stdout=subprocess.PIPE)
     report = {"domains": domains, "delay_seconds": delay, "cpus": os.cpu_count(), "concurrency": concurrency,
@@ -151,13 +152,16 @@ def benchmark(domains: int, *, sample: int, delay: float, concurrency: int, work
             hosts_file.write_text("\n".join(site.domain(i) for i in indices) + "\n", encoding="utf-8")
             options = {"concurrency": concurrency}
             if client == "adtrail":
-                options = {"out": str(run_dir / "crawl"), "settings": adtrail_settings}
+                options = {"out": str(run_dir / variant.replace(" ", "-")),
+                           "settings": {**adtrail_settings, "ADTRAIL_CRAWL_PROCESSES": str(processes)}
+                           if variant != "adtrail" else adtrail_settings}
             elif client == "scrapy":
                 options = {"settings": adtrail_settings, "processes": processes if variant != "scrapy" else 1}
             server_stats(port)  # reset the counts
             child = run_child(variant, [str(hosts_file), str(port), json.dumps(options)], run_dir, client)
             stats = server_stats(port)
-            result = adtrail_result(run_dir / "crawl") if variant == "adtrail" else json.loads(child.pop("output"))
+            result = (adtrail_result(run_dir / variant.replace(" ", "-")) if client == "adtrail"
+                      else json.loads(child.pop("output")))
             child.pop("output", None)
             check(variant, result, stats, expected(indices))
             report["runs"][variant] = {**result, **child, "server_cpu_seconds": stats["server_cpu_seconds"],
@@ -177,6 +181,9 @@ def benchmark(domains: int, *, sample: int, delay: float, concurrency: int, work
     report["plain_scrapy_vs_asyncio"] = round(rates["scrapy"] / rates["asyncio"], 3)
     split = rates.get(f"scrapy x{processes}")
     report["split_scrapy_vs_asyncio"] = round(split / rates["asyncio"], 3) if split else None
+    split = rates.get(f"adtrail x{processes}")
+    report["split_adtrail"] = {"processes": processes, "vs_sequential": round(split / rates["sequential"], 2),
+                               "vs_asyncio": round(split / rates["asyncio"], 3)} if split else None
     return report
 
 
@@ -207,6 +214,11 @@ def format_report(report: dict) -> str:
               f"adtrail vs a plain Scrapy spider (Scrapy's defaults, no parser, items or archive): "
               f"{report['vs_plain_scrapy']:.2f}x sites/s; that spider vs asyncio: "
               f"{report['plain_scrapy_vs_asyncio']:.2f}x"]
+    if report["split_adtrail"]:
+        split = report["split_adtrail"]
+        lines.append(f"adtrail split across {split['processes']} processes (ADTRAIL_CRAWL_PROCESSES): "
+                     f"{split['vs_sequential']:.1f}x the sequential crawler, {split['vs_asyncio']:.2f}x asyncio "
+                     f"(target >= {TARGET_VS_ASYNCIO}x: {'met' if split['vs_asyncio'] >= TARGET_VS_ASYNCIO else 'MISSED'})")
     if report["split_scrapy_vs_asyncio"] is not None:
         lines.append(f"{report['cpus']} plain Scrapy spiders at once, each in its own process on its share of the "
                      f"sites, vs asyncio: {report['split_scrapy_vs_asyncio']:.2f}x (the most a crawl split across "
@@ -220,8 +232,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sequential-sample", type=int, default=300, help="sites the sequential crawler does")
     parser.add_argument("--delay", type=float, default=0.1, help="server delay before every answer, seconds")
     parser.add_argument("--concurrency", type=int, default=256, help="asyncio client: sites at once")
-    parser.add_argument("--scrapy-processes", type=int, help="plain Scrapy spiders in the split run (default: "
-                        "the number of CPUs; 1 skips that run)")
+    parser.add_argument("--processes", type=int, help="processes of the split runs, plain Scrapy and adtrail "
+                        "(default: the number of CPUs; 1 skips those runs)")
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                         help="another adtrail setting for the spider (repeatable; added to the bench's own)")
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "adtrail-bench-ads-txt")
@@ -231,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = dict(ADTRAIL_SETTINGS)
     settings.update(item.split("=", 1) for item in args.set)
     report = benchmark(args.domains, sample=args.sequential_sample, delay=args.delay, concurrency=args.concurrency,
-                       work=args.work, settings=settings, keep=args.keep, scrapy_processes=args.scrapy_processes)
+                       work=args.work, settings=settings, keep=args.keep, processes=args.processes)
     print(format_report(report))
     if args.json:
         args.json.write_text(json.dumps(report, indent=2), encoding="utf-8")

@@ -36,14 +36,14 @@ def test_robots_txt_disallows_ads_txt_on_some_sites_only():
 
 def test_runner_crawls_with_every_client_and_checks_them(tmp_path):
     report = bench.benchmark(60, sample=12, delay=0.1, concurrency=16, work=tmp_path,
-                             settings=dict(bench.ADTRAIL_SETTINGS), scrapy_processes=2)
+                             settings=dict(bench.ADTRAIL_SETTINGS), processes=2)
     want = bench.expected(list(range(60)))
     assert want["disallowed"] == 1 and want["fetched"] == 59
     runs = report["runs"]
-    for name in ("asyncio", "scrapy", "scrapy x2", "adtrail"):
+    for name in ("asyncio", "scrapy", "scrapy x2", "adtrail", "adtrail x2"):
         assert {key: runs[name][key] for key in want} == want
     assert runs["sequential"]["sites"] == 12 and runs["sequential"]["errors"] == 0
-    assert runs["adtrail"]["status"] == "complete"
+    assert runs["adtrail"]["status"] == runs["adtrail x2"]["status"] == "complete"
     for run in runs.values():
         assert run["peak_rss_mib"] > 0 and run["sites_per_second"] > 0 and run["max_in_flight"] >= 1
     text = bench.format_report(report)
@@ -51,6 +51,7 @@ def test_runner_crawls_with_every_client_and_checks_them(tmp_path):
     assert "ADTRAIL_FSYNC_EACH_PAGE=False" in text and "adtrail vs asyncio" in text
     assert "adtrail vs a plain Scrapy spider" in text and report["vs_plain_scrapy"] > 0
     assert "2 plain Scrapy spiders at once" in text and report["split_scrapy_vs_asyncio"] > 0
+    assert "adtrail split across 2 processes" in text and report["split_adtrail"]["vs_asyncio"] > 0
     assert not list(tmp_path.glob("ads-txt-*"))  # the crawl folder is removed unless --keep
 
 
