@@ -117,12 +117,18 @@ def combine(head: dict, folder: CrawlFolder, scopes: list[dict], *, running: boo
             summary.append({"part": name, "targets": 0, "status": "empty"})
             continue
         part_folder = CrawlFolder(folder.root / PARTS / name)
-        manifest = part_folder.read_manifest() if part_folder.manifest.exists() else None
-        status = (manifest or {}).get("status", "not started")
+        try:
+            manifest = part_folder.read_manifest()
+        except CrawlFolderError as error:  # not JSON: changed by hand or by another program
+            manifest, unreadable = None, str(error)
+        else:
+            unreadable = None
+        status = "unreadable" if unreadable else (manifest or {}).get("status", "not started")
         summary.append({"part": name, "targets": sum(map(len, part_scope.values())), "status": status})
         if manifest is None:
-            errors.append(f"part {name} did not start; see {part_folder.log}")
-            reasons.append("part_not_started")
+            errors.append(f"part {name}: {unreadable}" if unreadable else
+                          f"part {name} did not start; see {part_folder.log}")
+            reasons.append("part_unreadable" if unreadable else "part_not_started")
             continue
         code_version = code_version or manifest.get("code_version")
         for key, value in (manifest.get("counts") or {}).items():

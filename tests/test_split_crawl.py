@@ -161,3 +161,8 @@ def test_the_combined_manifest_names_each_failed_or_missing_part(tmp_path):
     assert ended["counts"]["pages"] == 2 and ended["counts"]["items"] == 6
     assert [entry["path"] for entry in ended["files"]] == ["parts/1-of-4/items.jsonl", "parts/3-of-4/items.jsonl"]
     assert [p["status"] for p in ended["split"]["parts"]] == ["complete", "empty", "failed", "not started"]
+    (folder.root / "parts" / "4-of-4").mkdir()
+    (folder.root / "parts" / "4-of-4" / "manifest.json").write_text("{\"format\": ", encoding="utf-8")
+    ended = combine(head, folder, scopes, running=False)
+    assert ended["split"]["parts"][3]["status"] == "unreadable" and ended["status"] == "failed"
+    assert "part 4-of-4: " in ended["error"] and "is not valid JSON" in ended["error"]
