@@ -7,11 +7,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from bench import ads_txt_site as site
 from commands.snapshot import load_and_publish
 from demo.site_server import LocalCertificateAuthority, SiteServer
 from spiders.ads_txt import AdsTxtSpider
@@ -23,6 +28,7 @@ from tests.test_spider_ads_txt import HOSTS, ROUTES, SCOPE
 
 # differ between any two crawls of the same world (page_number: the order in which fetches ended)
 RUN_SPECIFIC = ("crawl_id", "fetched_at", "page_number")
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def crawl(server: SiteServer, ca: LocalCertificateAuthority, out: Path, processes: int):
@@ -166,3 +172,67 @@ def test_the_combined_manifest_names_each_failed_or_missing_part(tmp_path):
     ended = combine(head, folder, scopes, running=False)
     assert ended["split"]["parts"][3]["status"] == "unreadable" and ended["status"] == "failed"
     assert "part 4-of-4: " in ended["error"] and "is not valid JSON" in ended["error"]
+
+
+def _part_processes(crawl_dir: Path) -> list[int]:
+    """Pids of the ``spiders.run`` processes crawling a part of ``crawl_dir``."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            words = cmdline.read_bytes().split(b"\0")
+        except OSError:
+            continue  # ended meanwhile
+        if b"spiders.run" in words and any(str(crawl_dir / "parts").encode() in word for word in words):
+            found.append(int(cmdline.parent.name))
+    return found
+
+
+def test_a_killed_split_crawl_ends_its_parts_and_a_rerun_completes_it(tmp_path):
+    """SIGKILL to the crawl's own process: its parts stop (PR_SET_PDEATHSIG), nothing keeps writing into the
+    folder, and the same command continues and completes every site. The bench's server: 2,000 generated
+    sites, each answer after 100 ms; two requests at a time until the kill, so the parts are far from done
+    then (about 100 s of work each) and a part that outlived its crawl would still be running 15 s later."""
+    sites = 2000
+    server = subprocess.Popen([sys.executable, "-m", "bench.ads_txt_site", "--domains", str(sites)],
+                              stdout=subprocess.PIPE, cwd=ROOT)
+    try:
+        port = int(server.stdout.readline())
+        scope_file = tmp_path / "scope.json"
+        scope_file.write_text(json.dumps({"domains": site.domains(sites)}), encoding="utf-8")
+        command = [sys.executable, "-m", "spiders.run", "ads_txt", "--out", str(tmp_path / "crawl"),
+                   "--scope-file", str(scope_file)]
+        for name, value in {"TWISTED_DNS_RESOLVER": "demo.site_server.LoopbackResolver",
+                            "ADS_TXT_URL_TEMPLATE": "http://{host}:{port}/{file}",
+                            "ADS_TXT_PORTS": json.dumps({"http": port, "https": port}),
+                            "CONCURRENT_REQUESTS": "2", "AUTOTHROTTLE_ENABLED": "False",
+                            "ADTRAIL_CRAWL_PROCESSES": "2"}.items():
+            command += ["--set", f"{name}={value}"]
+        crawl = subprocess.Popen(command, cwd=ROOT, stderr=subprocess.DEVNULL)
+        done = [tmp_path / "crawl" / "parts" / name / "state" / "targets-done.jsonl" for name in ("1-of-2", "2-of-2")]
+        deadline = time.monotonic() + 120
+        while not all(path.exists() and len(path.read_bytes().splitlines()) > 5 for path in done):
+            assert time.monotonic() < deadline and crawl.poll() is None, "the parts never got going"
+            time.sleep(0.2)
+        assert len(_part_processes(tmp_path / "crawl")) == 2
+        crawl.send_signal(signal.SIGKILL)
+        crawl.wait()
+        deadline = time.monotonic() + 15  # Scrapy's graceful stop: the requests in flight, then the manifest
+        while _part_processes(tmp_path / "crawl"):
+            assert time.monotonic() < deadline, "a part kept running after its crawl was killed"
+            time.sleep(0.2)
+        assert json.loads((tmp_path / "crawl" / "manifest.json").read_text())["status"] == "running"
+
+        parts = [json.loads((path.parent.parent / "manifest.json").read_text()) for path in done]
+        assert [part["status"] for part in parts] == ["failed", "failed"]  # stopped and saved, not cut off
+        # the same crawl, with more requests at once to finish sooner (settings may change, the scope not)
+        rerun = subprocess.run([*command, "--set", "CONCURRENT_REQUESTS=128"], cwd=ROOT, stderr=subprocess.PIPE,
+                               text=True)
+        assert rerun.returncode == 0, rerun.stderr[-2000:]
+    finally:
+        server.terminate()
+        server.wait()
+    manifest = json.loads((tmp_path / "crawl" / "manifest.json").read_text())
+    assert manifest["status"] == "complete" and manifest["split"]["processes"] == 2
+    fetched = {json.loads(line)["domain"] for kind, lines in items(tmp_path / "crawl").items()
+               if kind == "ads_txt_fetch" for line in lines}
+    assert fetched == set(site.domains(sites))
